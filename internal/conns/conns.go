@@ -1,0 +1,100 @@
+// Package conns holds what the provider hands to its resources and data
+// sources: the settings of each backend and the clients built from them.
+// Clients are built once per provider instance, on first use, so that a
+// user of one backend never needs the other backend's settings.
+package conns
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+)
+
+// MLflowSettings are the registry settings after environment fallbacks.
+type MLflowSettings struct {
+	TrackingURI        string
+	Token              string
+	Username           string
+	Password           string
+	InsecureSkipVerify bool
+	CACertFile         string
+	RequestTimeout     time.Duration
+	MaxRetries         int
+}
+
+// ProviderData is the provider's configured state, shared by every resource.
+type ProviderData struct {
+	// Namespace is the default namespace of endpoints and pipelines.
+	Namespace string
+	Version   string
+	MLflow     MLflowSettings
+	Kubernetes KubernetesSettings
+
+	mlflowOnce   sync.Once
+	mlflowClient *mlflow.Client
+	mlflowDiags  diag.Diagnostics
+}
+
+// MLflowClient returns the registry client, building it on first use. The
+// diagnostics name the missing or wrong setting and its environment variable.
+func (p *ProviderData) MLflowClient() (*mlflow.Client, diag.Diagnostics) {
+	p.mlflowOnce.Do(func() {
+		s := p.MLflow
+		if s.TrackingURI == "" {
+			p.mlflowDiags.AddError(
+				"MLflow tracking URI not configured",
+				"Registry resources and data sources need the address of an MLflow tracking server. "+
+					"Set mlflow.tracking_uri in the provider block, or the MLFLOW_TRACKING_URI environment variable "+
+					"(for example http://127.0.0.1:5000).",
+			)
+			return
+		}
+		c, err := mlflow.New(mlflow.Config{
+			TrackingURI:        s.TrackingURI,
+			Token:              s.Token,
+			Username:           s.Username,
+			Password:           s.Password,
+			InsecureSkipVerify: s.InsecureSkipVerify,
+			CACertFile:         s.CACertFile,
+			RequestTimeout:     s.RequestTimeout,
+			MaxRetries:         s.MaxRetries,
+			UserAgent:          fmt.Sprintf("terraform-provider-mlops/%s", p.Version),
+		})
+		if err != nil {
+			p.mlflowDiags.AddError(
+				"Invalid MLflow settings",
+				fmt.Sprintf("The provider could not build an MLflow client: %s. Check mlflow.tracking_uri (MLFLOW_TRACKING_URI) "+
+					"and mlflow.ca_cert_file (MLFLOW_TRACKING_SERVER_CERT_PATH).", err),
+			)
+			return
+		}
+		p.mlflowClient = c
+	})
+	return p.mlflowClient, p.mlflowDiags
+}
+
+// KubernetesSettings are the Kubernetes settings after environment
+// fallbacks. They are used by the serving and pipeline resources.
+type KubernetesSettings struct {
+	ConfigPath           string
+	ConfigContext        string
+	Host                 string
+	Token                string
+	ClusterCACertificate string
+	ClientCertificate    string
+	ClientKey            string
+	Insecure             bool
+	Exec                 *ExecSettings
+}
+
+// ExecSettings describe an exec credential plugin.
+type ExecSettings struct {
+	APIVersion string
+	Command    string
+	Args       []string
+	Env        map[string]string
+}

@@ -1,0 +1,76 @@
+// Package diags builds the provider's diagnostics so that every error reads
+// the same way: the summary names the action and the object ("Error creating
+// model version"), the detail says what happened, what to do, and the
+// server's own message.
+package diags
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+)
+
+// AddAPIError adds an error for a failed call: action is a verb phrase
+// ("creating", "reading"), kind the object's kind ("model version") and id
+// its identity.
+func AddAPIError(d *diag.Diagnostics, action, kind, id string, err error) {
+	d.AddError(fmt.Sprintf("Error %s %s", action, kind), Detail(kind, id, err))
+}
+
+// Detail explains err for object kind/id, with advice where the cause is known.
+func Detail(kind, id string, err error) string {
+	what := fmt.Sprintf("The %s %q could not be processed.", kind, id)
+	var hint string
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		hint = "The operation ran out of time. Raise the resource's timeouts, or check the server's health."
+	case mlflow.IsUnauthenticated(err):
+		hint = "The MLflow server refused the credentials. Check mlflow.username/mlflow.password (MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD) or mlflow.token (MLFLOW_TRACKING_TOKEN)."
+	case mlflow.IsPermissionDenied(err):
+		hint = "The MLflow user lacks permission for this operation. Grant it on the server, or use other credentials."
+	case mlflow.IsEndpointNotFound(err):
+		hint = "The server does not know this API path: check that mlflow.tracking_uri (MLFLOW_TRACKING_URI) points at an MLflow tracking server with the model registry."
+	case mlflow.IsNotFound(err):
+		hint = "The object does not exist on the server (it may have been deleted outside Terraform)."
+	case mlflow.IsAlreadyExists(err):
+		hint = "An object with this name exists already. Import it (terraform import) or choose another name."
+	case mlflow.IsInvalidParameter(err):
+		hint = "The server refused a value: correct the configuration as its message says."
+	case mlflow.IsRateLimited(err):
+		hint = "The server kept answering 'too many requests'. Retry later, or raise mlflow.max_retries."
+	}
+	if hint != "" {
+		return fmt.Sprintf("%s %s\n\nServer said: %s", what, hint, err)
+	}
+	return fmt.Sprintf("%s\n\n%s", what, err)
+}
+
+// AddNotFoundWarning warns that an object vanished outside Terraform and
+// will be planned for creation.
+func AddNotFoundWarning(d *diag.Diagnostics, kind, id string) {
+	d.AddWarning(
+		fmt.Sprintf("%s not found", capitalize(kind)),
+		fmt.Sprintf("The %s %q no longer exists (deleted outside Terraform?). It has been removed from the state and will be planned for creation.", kind, id),
+	)
+}
+
+// AddUnexpectedConfigure reports provider data of the wrong type.
+func AddUnexpectedConfigure(d *diag.Diagnostics, got any) {
+	d.AddError("Unexpected provider data",
+		fmt.Sprintf("Expected *conns.ProviderData, got %T. This is a bug in the provider: please report it.", got))
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	b := []byte(s)
+	if b[0] >= 'a' && b[0] <= 'z' {
+		b[0] -= 'a' - 'A'
+	}
+	return string(b)
+}

@@ -1,0 +1,401 @@
+// Package mlflow is a client for the MLflow Model Registry REST API
+// (/api/2.0/mlflow/...). It speaks to open-source MLflow 2.x and 3.x and to
+// any server that implements the same API.
+//
+// Requests are retried with exponential backoff and jitter on 408, 429 and
+// 5xx answers and on connection errors, honouring Retry-After, up to
+// Config.MaxRetries times and never past the context's deadline. Credentials
+// are never written to a log line.
+package mlflow
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-cleanhttp"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+)
+
+// Defaults match MLflow's own Python client.
+const (
+	DefaultRequestTimeout = 120 * time.Second
+	DefaultMaxRetries     = 7
+	defaultMinBackoff     = 500 * time.Millisecond
+	defaultMaxBackoff     = 30 * time.Second
+	logSubsystem          = "mlflow"
+	maxErrorBodyBytes     = 4096
+)
+
+// Config holds what a Client needs. Only TrackingURI is required.
+type Config struct {
+	TrackingURI string
+	// Token is sent as a Bearer token unless Username and Password are set:
+	// Basic auth wins when both are given, as in MLflow's own client.
+	Token    string
+	Username string
+	Password string
+
+	InsecureSkipVerify bool
+	// CACertFile is a PEM bundle trusted in addition to the system's roots.
+	CACertFile string
+
+	// RequestTimeout bounds one HTTP attempt; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxRetries is the number of retries after the first attempt; a negative
+	// value means DefaultMaxRetries.
+	MaxRetries int
+	// MinBackoff and MaxBackoff bound the wait between attempts; zero means
+	// the defaults (0.5 s and 30 s).
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+
+	UserAgent string
+
+	// HTTPClient replaces the client built from the settings above (tests).
+	HTTPClient *http.Client
+}
+
+// Client calls one MLflow server. It is safe for concurrent use.
+type Client struct {
+	base       *url.URL
+	http       *http.Client
+	authHeader string
+	secrets    []string
+	userAgent  string
+	maxRetries int
+	minBackoff time.Duration
+	maxBackoff time.Duration
+	sleep      func(context.Context, time.Duration) error
+}
+
+// New builds a client. It fails on a malformed tracking URI or CA file.
+func New(cfg Config) (*Client, error) {
+	raw := strings.TrimSpace(cfg.TrackingURI)
+	if raw == "" {
+		return nil, errors.New("the tracking URI is empty")
+	}
+	base, err := url.Parse(strings.TrimRight(raw, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("the tracking URI %q is not a URL: %w", raw, err)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" {
+		return nil, fmt.Errorf("the tracking URI %q must start with http:// or https:// (the provider talks to an MLflow tracking server, not to a local store)", raw)
+	}
+	if base.Host == "" {
+		return nil, fmt.Errorf("the tracking URI %q has no host", raw)
+	}
+	if base.User != nil {
+		return nil, errors.New("the tracking URI must not carry credentials: set username and password (or token) instead")
+	}
+
+	c := &Client{
+		base:       base,
+		userAgent:  cfg.UserAgent,
+		maxRetries: cfg.MaxRetries,
+		minBackoff: cfg.MinBackoff,
+		maxBackoff: cfg.MaxBackoff,
+		sleep:      sleepCtx,
+	}
+	if c.userAgent == "" {
+		c.userAgent = "terraform-provider-mlops"
+	}
+	if c.maxRetries < 0 {
+		c.maxRetries = DefaultMaxRetries
+	}
+	if c.minBackoff <= 0 {
+		c.minBackoff = defaultMinBackoff
+	}
+	if c.maxBackoff <= 0 {
+		c.maxBackoff = defaultMaxBackoff
+	}
+	if c.maxBackoff < c.minBackoff {
+		c.maxBackoff = c.minBackoff
+	}
+
+	switch {
+	case cfg.Username != "" || cfg.Password != "":
+		creds := cfg.Username + ":" + cfg.Password
+		enc := base64.StdEncoding.EncodeToString([]byte(creds))
+		c.authHeader = "Basic " + enc
+		c.secrets = append(c.secrets, enc)
+		if cfg.Password != "" {
+			c.secrets = append(c.secrets, cfg.Password)
+		}
+	case cfg.Token != "":
+		c.authHeader = "Bearer " + cfg.Token
+		c.secrets = append(c.secrets, cfg.Token)
+	}
+
+	if cfg.HTTPClient != nil {
+		c.http = cfg.HTTPClient
+		return c, nil
+	}
+	transport := cleanhttp.DefaultPooledTransport()
+	if cfg.InsecureSkipVerify || cfg.CACertFile != "" {
+		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+		if cfg.InsecureSkipVerify {
+			tlsCfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it (insecure_skip_verify)
+		}
+		if cfg.CACertFile != "" {
+			pem, err := os.ReadFile(cfg.CACertFile)
+			if err != nil {
+				return nil, fmt.Errorf("reading the CA certificate file: %w", err)
+			}
+			pool, err := x509.SystemCertPool()
+			if err != nil || pool == nil {
+				pool = x509.NewCertPool()
+			}
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("the CA certificate file %s holds no PEM certificate", cfg.CACertFile)
+			}
+			tlsCfg.RootCAs = pool
+		}
+		transport.TLSClientConfig = tlsCfg
+	}
+	timeout := cfg.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	c.http = &http.Client{Transport: transport, Timeout: timeout}
+	return c, nil
+}
+
+// TrackingURI returns the server's base URI.
+func (c *Client) TrackingURI() string { return c.base.String() }
+
+// request describes one API call.
+type request struct {
+	method string
+	path   string // relative to /api/2.0/mlflow/
+	query  url.Values
+	body   any
+	// idempotent requests are retried on every retryable failure; the others
+	// only where the server cannot have acted on them (429, 503, and a
+	// connection that was never made), so that a retry never creates an object
+	// twice.
+	idempotent bool
+}
+
+func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {
+	return c.do(ctx, request{method: http.MethodGet, path: path, query: query, idempotent: true}, out)
+}
+
+// do sends req, retrying as the package comment says, and decodes a 2xx JSON
+// answer into out (when out is not nil).
+func (c *Client) do(ctx context.Context, req request, out any) error {
+	ctx = tflog.NewSubsystem(ctx, logSubsystem)
+	ctx = tflog.SubsystemMaskMessageStrings(ctx, logSubsystem, c.secrets...)
+	ctx = tflog.SubsystemMaskAllFieldValuesStrings(ctx, logSubsystem, c.secrets...)
+
+	var payload []byte
+	if req.body != nil {
+		var err error
+		payload, err = json.Marshal(req.body)
+		if err != nil {
+			return fmt.Errorf("encoding the request to %s: %w", req.path, err)
+		}
+	}
+	u := *c.base
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/2.0/mlflow/" + req.path
+	if len(req.query) > 0 {
+		u.RawQuery = req.query.Encode()
+	}
+
+	for attempt := 0; ; attempt++ {
+		status, retryAfter, err := c.attempt(ctx, req, u.String(), payload, out)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("MLflow %s %s: %w", req.method, req.path, ctx.Err())
+		}
+		if attempt >= c.maxRetries || !retryable(req, status, err) {
+			return err
+		}
+		wait := c.backoff(attempt, retryAfter)
+		tflog.SubsystemWarn(ctx, logSubsystem, "retrying MLflow request", map[string]any{
+			"method": req.method, "path": req.path, "attempt": attempt + 1,
+			"status": status, "wait": wait.String(), "error": err.Error(),
+		})
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return fmt.Errorf("%w (gave up waiting to retry: %w)", err, serr)
+		}
+	}
+}
+
+// attempt makes one HTTP request. It returns the status (0 when no answer
+// came), the server's Retry-After, and the error.
+func (c *Client) attempt(ctx context.Context, req request, target string, payload []byte, out any) (int, time.Duration, error) {
+	var body io.Reader
+	if payload != nil {
+		body = bytes.NewReader(payload)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, req.method, target, body)
+	if err != nil {
+		return 0, 0, fmt.Errorf("building MLflow request %s %s: %w", req.method, req.path, err)
+	}
+	if payload != nil {
+		hreq.Header.Set("Content-Type", "application/json")
+	}
+	hreq.Header.Set("Accept", "application/json")
+	hreq.Header.Set("User-Agent", c.userAgent)
+	if c.authHeader != "" {
+		hreq.Header.Set("Authorization", c.authHeader)
+	}
+
+	start := time.Now()
+	resp, err := c.http.Do(hreq)
+	if err != nil {
+		tflog.SubsystemDebug(ctx, logSubsystem, "MLflow request failed", map[string]any{
+			"method": req.method, "path": req.path, "error": err.Error(),
+		})
+		return 0, 0, &connError{method: req.method, path: req.path, err: err}
+	}
+	defer resp.Body.Close()
+	tflog.SubsystemDebug(ctx, logSubsystem, "MLflow request", map[string]any{
+		"method": req.method, "path": req.path, "status": resp.StatusCode,
+		"duration_ms": time.Since(start).Milliseconds(),
+	})
+
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		if out == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			return resp.StatusCode, 0, nil
+		}
+		data, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return resp.StatusCode, 0, &connError{method: req.method, path: req.path, err: err}
+		}
+		if len(bytes.TrimSpace(data)) == 0 {
+			return resp.StatusCode, 0, nil
+		}
+		if err := json.Unmarshal(data, out); err != nil {
+			return resp.StatusCode, 0, fmt.Errorf("MLflow %s %s: the answer is not the JSON expected (%w): %s", req.method, req.path, err, truncate(string(data), 200))
+		}
+		return resp.StatusCode, 0, nil
+	}
+
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+	apiErr := &APIError{Method: req.method, Path: req.path, StatusCode: resp.StatusCode}
+	var wire struct {
+		ErrorCode string `json:"error_code"`
+		Message   string `json:"message"`
+	}
+	if json.Unmarshal(data, &wire) == nil && wire.ErrorCode != "" {
+		apiErr.ErrorCode = wire.ErrorCode
+		apiErr.Message = wire.Message
+	} else {
+		apiErr.ErrorCode = codeForStatus(resp.StatusCode)
+		msg := strings.TrimSpace(string(data))
+		if msg == "" {
+			msg = http.StatusText(resp.StatusCode)
+		}
+		apiErr.Message = truncate(msg, 300)
+	}
+	return resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After")), apiErr
+}
+
+// connError is a failure to get an answer at all.
+type connError struct {
+	method, path string
+	err          error
+}
+
+func (e *connError) Error() string {
+	return fmt.Sprintf("MLflow %s %s: no answer from the server: %v", e.method, e.path, e.err)
+}
+func (e *connError) Unwrap() error { return e.err }
+
+// neverSent reports whether the request surely did not reach the server.
+func (e *connError) neverSent() bool {
+	var opErr *net.OpError
+	if errors.As(e.err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	return errors.Is(e.err, syscall.ECONNREFUSED)
+}
+
+func retryable(req request, status int, err error) bool {
+	var ce *connError
+	if errors.As(err, &ce) {
+		return req.idempotent || ce.neverSent()
+	}
+	switch status {
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return true
+	case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return req.idempotent
+	}
+	return false
+}
+
+// backoff returns the wait before retry number attempt+1: the server's
+// Retry-After when it gave one (capped at the maximum backoff), else an
+// exponential delay with full jitter in its upper half.
+func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	if retryAfter > 0 {
+		if retryAfter > c.maxBackoff {
+			return c.maxBackoff
+		}
+		return retryAfter
+	}
+	d := c.minBackoff << min(attempt, 20)
+	if d <= 0 || d > c.maxBackoff {
+		d = c.maxBackoff
+	}
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil {
+		if secs < 0 {
+			return 0
+		}
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,393 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/terraform-plugin-framework-validators/datasourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+// ---- mlops_registered_model ----
+
+var _ datasource.DataSourceWithConfigure = &registeredModelDataSource{}
+
+// NewRegisteredModelDataSource returns the mlops_registered_model data source.
+func NewRegisteredModelDataSource() datasource.DataSource { return &registeredModelDataSource{} }
+
+type registeredModelDataSource struct{ dsBase }
+
+type registeredModelDataModel struct {
+	ID                   types.String `tfsdk:"id"`
+	Name                 types.String `tfsdk:"name"`
+	Description          types.String `tfsdk:"description"`
+	Tags                 types.Map    `tfsdk:"tags"`
+	Aliases              types.Map    `tfsdk:"aliases"`
+	LatestVersion        types.String `tfsdk:"latest_version"`
+	CreationTimestamp    types.Int64  `tfsdk:"creation_timestamp"`
+	LastUpdatedTimestamp types.Int64  `tfsdk:"last_updated_timestamp"`
+}
+
+func (d *registeredModelDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_registered_model"
+}
+
+func (d *registeredModelDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads a registered model of the MLflow Model Registry, with its aliases and latest version.",
+		Attributes: map[string]schema.Attribute{
+			"id":   schema.StringAttribute{Computed: true, MarkdownDescription: "The model's name."},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the model.", Validators: []validator.String{validate.NotBlank()}},
+			"description": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Description of the model.",
+			},
+			"tags": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Every tag of the model, system tags (`mlflow.*`) included.",
+			},
+			"aliases": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Aliases of the model: alias → version.",
+			},
+			"latest_version": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "The highest version number, whatever its status; empty when the model has no version.",
+			},
+			"creation_timestamp":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Creation time, in milliseconds since the Unix epoch."},
+			"last_updated_timestamp": schema.Int64Attribute{Computed: true, MarkdownDescription: "Last change, in milliseconds since the Unix epoch."},
+		},
+	}
+}
+
+func (d *registeredModelDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m registeredModelDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	c := d.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := m.Name.ValueString()
+	rm, err := c.GetRegisteredModel(ctx, name)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "reading", registeredModelKind, name, err)
+		return
+	}
+	versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
+		return
+	}
+	m.ID = types.StringValue(rm.Name)
+	m.Description = types.StringValue(rm.Description)
+	m.Tags = stringMap(mlflow.TagMap(rm.Tags))
+	aliases := map[string]string{}
+	for _, a := range rm.Aliases {
+		aliases[a.Alias] = a.Version
+	}
+	m.Aliases = stringMap(aliases)
+	latest := ""
+	if nums := versionNumbers(versions); len(nums) > 0 {
+		latest = nums[len(nums)-1]
+	}
+	m.LatestVersion = types.StringValue(latest)
+	m.CreationTimestamp = types.Int64Value(rm.CreationTimestamp)
+	m.LastUpdatedTimestamp = types.Int64Value(rm.LastUpdatedTimestamp)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// ---- mlops_model_version ----
+
+var (
+	_ datasource.DataSourceWithConfigure        = &modelVersionDataSource{}
+	_ datasource.DataSourceWithConfigValidators = &modelVersionDataSource{}
+)
+
+// NewModelVersionDataSource returns the mlops_model_version data source.
+func NewModelVersionDataSource() datasource.DataSource { return &modelVersionDataSource{} }
+
+type modelVersionDataSource struct{ dsBase }
+
+type modelVersionDataModel struct {
+	ID                   types.String `tfsdk:"id"`
+	ModelName            types.String `tfsdk:"model_name"`
+	Version              types.String `tfsdk:"version"`
+	Alias                types.String `tfsdk:"alias"`
+	Source               types.String `tfsdk:"source"`
+	RunID                types.String `tfsdk:"run_id"`
+	RunLink              types.String `tfsdk:"run_link"`
+	ModelID              types.String `tfsdk:"model_id"`
+	Description          types.String `tfsdk:"description"`
+	Tags                 types.Map    `tfsdk:"tags"`
+	Stage                types.String `tfsdk:"stage"`
+	Status               types.String `tfsdk:"status"`
+	StatusMessage        types.String `tfsdk:"status_message"`
+	StorageLocation      types.String `tfsdk:"storage_location"`
+	Aliases              types.Set    `tfsdk:"aliases"`
+	CreationTimestamp    types.Int64  `tfsdk:"creation_timestamp"`
+	LastUpdatedTimestamp types.Int64  `tfsdk:"last_updated_timestamp"`
+}
+
+func (d *modelVersionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_model_version"
+}
+
+func (d *modelVersionDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	computed := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Reads one version of a registered model: by `version`, by `alias`, or, with neither, the highest version whose status is `READY`.",
+		Attributes: map[string]schema.Attribute{
+			"id":         computed("`<model_name>/<version>`."),
+			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.NotBlank()}},
+			"version": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Version to read. Conflicts with `alias`. When neither is set, the highest `READY` version is read and its number is reported here.",
+				Validators:          []validator.String{validate.VersionNumber()},
+			},
+			"alias": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Alias to resolve, such as `champion`. Conflicts with `version`.",
+				Validators:          []validator.String{validate.Alias()},
+			},
+			"source":           computed("URI of the version's artifacts as registered."),
+			"run_id":           computed("Run that produced the model."),
+			"run_link":         computed("Link to the run."),
+			"model_id":         computed("MLflow 3 logged-model id, when the server reports it."),
+			"description":      computed("Description."),
+			"tags":             schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Every tag of the version, system tags included."},
+			"stage":            computed("Legacy stage."),
+			"status":           computed("Registration status."),
+			"status_message":   computed("MLflow's message about the status."),
+			"storage_location": computed("Where the files are, from `model-versions/get-download-uri`."),
+			"aliases":          schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Aliases that point at this version."},
+			"creation_timestamp": schema.Int64Attribute{
+				Computed: true, MarkdownDescription: "Creation time, in milliseconds since the Unix epoch.",
+			},
+			"last_updated_timestamp": schema.Int64Attribute{
+				Computed: true, MarkdownDescription: "Last change, in milliseconds since the Unix epoch.",
+			},
+		},
+	}
+}
+
+func (d *modelVersionDataSource) ConfigValidators(context.Context) []datasource.ConfigValidator {
+	return []datasource.ConfigValidator{
+		datasourcevalidator.Conflicting(path.MatchRoot("version"), path.MatchRoot("alias")),
+	}
+}
+
+func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m modelVersionDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	c := d.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := m.ModelName.ValueString()
+	var mv *mlflow.ModelVersion
+	var err error
+	switch {
+	case knownString(m.Version) != "":
+		mv, err = c.GetModelVersion(ctx, name, m.Version.ValueString())
+		if err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "reading", modelVersionKind, name+"/"+m.Version.ValueString(), err)
+			return
+		}
+	case knownString(m.Alias) != "":
+		mv, err = c.GetModelVersionByAlias(ctx, name, m.Alias.ValueString())
+		if err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "resolving the alias of", modelAliasKind, name+"@"+m.Alias.ValueString(), err)
+			return
+		}
+	default:
+		versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))
+		if err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
+			return
+		}
+		mv = highestReady(versions)
+		if mv == nil {
+			resp.Diagnostics.AddError("Error reading model version",
+				fmt.Sprintf("The registered model %q has no version whose status is READY. Register one, or name a version or alias.", name))
+			return
+		}
+	}
+	loc, err := c.GetModelVersionDownloadURI(ctx, name, mv.Version)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "reading the download URI of", modelVersionKind, name+"/"+mv.Version, err)
+		return
+	}
+	m.ID = types.StringValue(name + "/" + mv.Version)
+	m.Version = types.StringValue(mv.Version)
+	m.Source = types.StringValue(mv.Source)
+	m.RunID = types.StringValue(mv.RunID)
+	m.RunLink = types.StringValue(mv.RunLink)
+	m.ModelID = types.StringValue(mv.ModelID)
+	m.Description = types.StringValue(mv.Description)
+	m.Tags = stringMap(mlflow.TagMap(mv.Tags))
+	m.Stage = types.StringValue(mv.CurrentStage)
+	m.Status = types.StringValue(mv.Status)
+	m.StatusMessage = types.StringValue(mv.StatusMessage)
+	m.StorageLocation = types.StringValue(loc)
+	m.Aliases = stringSet(mv.Aliases)
+	m.CreationTimestamp = types.Int64Value(mv.CreationTimestamp)
+	m.LastUpdatedTimestamp = types.Int64Value(mv.LastUpdatedTimestamp)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// highestReady returns the READY version with the highest number, or nil.
+func highestReady(vs []mlflow.ModelVersion) *mlflow.ModelVersion {
+	var best *mlflow.ModelVersion
+	for i := range vs {
+		if vs[i].Status != mlflow.StatusReady {
+			continue
+		}
+		if best == nil || versionLess(best.Version, vs[i].Version) {
+			best = &vs[i]
+		}
+	}
+	return best
+}
+
+// ---- mlops_model_versions ----
+
+var _ datasource.DataSourceWithConfigure = &modelVersionsDataSource{}
+
+// NewModelVersionsDataSource returns the mlops_model_versions data source.
+func NewModelVersionsDataSource() datasource.DataSource { return &modelVersionsDataSource{} }
+
+type modelVersionsDataSource struct{ dsBase }
+
+type modelVersionsDataModel struct {
+	ID        types.String `tfsdk:"id"`
+	ModelName types.String `tfsdk:"model_name"`
+	Filter    types.String `tfsdk:"filter"`
+	Versions  types.List   `tfsdk:"versions"`
+}
+
+var versionItemType = types.ObjectType{AttrTypes: map[string]attr.Type{
+	"version":                types.StringType,
+	"source":                 types.StringType,
+	"run_id":                 types.StringType,
+	"run_link":               types.StringType,
+	"model_id":               types.StringType,
+	"description":            types.StringType,
+	"tags":                   types.MapType{ElemType: types.StringType},
+	"stage":                  types.StringType,
+	"status":                 types.StringType,
+	"status_message":         types.StringType,
+	"aliases":                types.SetType{ElemType: types.StringType},
+	"creation_timestamp":     types.Int64Type,
+	"last_updated_timestamp": types.Int64Type,
+}}
+
+func (d *modelVersionsDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_model_versions"
+}
+
+func (d *modelVersionsDataSource) Schema(_ context.Context, _ datasource.SchemaRequest, resp *datasource.SchemaResponse) {
+	item := func(desc string) schema.StringAttribute {
+		return schema.StringAttribute{Computed: true, MarkdownDescription: desc}
+	}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Lists the versions of a registered model, highest version first, reading every page of `model-versions/search`.",
+		Attributes: map[string]schema.Attribute{
+			"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The model's name, followed by the filter when one is set."},
+			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.NotBlank()}},
+			"filter": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "An extra MLflow search filter, joined to the model's with `AND`, such as `run_id = 'abc'` or " +
+					"`tags.validated = 'true'`. Clauses are joined by `AND` only.",
+			},
+			"versions": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "The versions, ordered by version number, highest first.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"version":                item("Version number."),
+					"source":                 item("URI of the artifacts."),
+					"run_id":                 item("Run that produced the model."),
+					"run_link":               item("Link to the run."),
+					"model_id":               item("MLflow 3 logged-model id, when reported."),
+					"description":            item("Description."),
+					"tags":                   schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Tags."},
+					"stage":                  item("Legacy stage."),
+					"status":                 item("Registration status."),
+					"status_message":         item("Status message."),
+					"aliases":                schema.SetAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Aliases that point here."},
+					"creation_timestamp":     schema.Int64Attribute{Computed: true, MarkdownDescription: "Creation time (ms)."},
+					"last_updated_timestamp": schema.Int64Attribute{Computed: true, MarkdownDescription: "Last change (ms)."},
+				}},
+			},
+		},
+	}
+}
+
+func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
+	var m modelVersionsDataModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &m)...)
+	c := d.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	name := m.ModelName.ValueString()
+	filter := mlflow.ModelFilter(name)
+	id := name
+	if f := knownString(m.Filter); f != "" {
+		filter += " AND " + f
+		id += "?" + f
+	}
+	versions, err := c.SearchModelVersions(ctx, filter)
+	if err != nil {
+		if mlflow.IsInvalidParameter(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("filter"), "Error listing model versions",
+				fmt.Sprintf("MLflow refused the search filter %q. Filters compare name, version_number, run_id, source_path and tags.<key>, joined by AND.\n\nServer said: %s", filter, err))
+			return
+		}
+		diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
+		return
+	}
+	sort.SliceStable(versions, func(i, j int) bool { return versionLess(versions[j].Version, versions[i].Version) })
+	items := make([]attr.Value, 0, len(versions))
+	for _, v := range versions {
+		obj, dd := types.ObjectValue(versionItemType.AttrTypes, map[string]attr.Value{
+			"version":                types.StringValue(v.Version),
+			"source":                 types.StringValue(v.Source),
+			"run_id":                 types.StringValue(v.RunID),
+			"run_link":               types.StringValue(v.RunLink),
+			"model_id":               types.StringValue(v.ModelID),
+			"description":            types.StringValue(v.Description),
+			"tags":                   stringMap(mlflow.TagMap(v.Tags)),
+			"stage":                  types.StringValue(v.CurrentStage),
+			"status":                 types.StringValue(v.Status),
+			"status_message":         types.StringValue(v.StatusMessage),
+			"aliases":                stringSet(v.Aliases),
+			"creation_timestamp":     types.Int64Value(v.CreationTimestamp),
+			"last_updated_timestamp": types.Int64Value(v.LastUpdatedTimestamp),
+		})
+		resp.Diagnostics.Append(dd...)
+		items = append(items, obj)
+	}
+	list, dd := types.ListValue(versionItemType, items)
+	resp.Diagnostics.Append(dd...)
+	m.ID = types.StringValue(id)
+	m.Versions = list
+	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+func stringMap(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}

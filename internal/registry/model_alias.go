@@ -1,0 +1,217 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+var (
+	_ resource.Resource                = &modelAliasResource{}
+	_ resource.ResourceWithConfigure   = &modelAliasResource{}
+	_ resource.ResourceWithImportState = &modelAliasResource{}
+	_ resource.ResourceWithModifyPlan  = &modelAliasResource{}
+)
+
+// NewModelAliasResource returns the mlops_model_alias resource.
+func NewModelAliasResource() resource.Resource { return &modelAliasResource{} }
+
+type modelAliasResource struct{ base }
+
+type modelAliasModel struct {
+	ID        types.String   `tfsdk:"id"`
+	ModelName types.String   `tfsdk:"model_name"`
+	Alias     types.String   `tfsdk:"alias"`
+	Version   types.String   `tfsdk:"version"`
+	Timeouts  timeouts.Value `tfsdk:"timeouts"`
+}
+
+const modelAliasKind = "model alias"
+
+func (r *modelAliasResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_model_alias"
+}
+
+func (r *modelAliasResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "An alias of a registered model (such as `champion`) that points at one of its versions. " +
+			"Moving the alias to another version is an in-place update; an alias moved or deleted outside Terraform shows as a diff.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`<model_name>@<alias>`.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"model_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the registered model. Changing it replaces the alias.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validate.NotBlank()},
+			},
+			"alias": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The alias, such as `champion`. Not empty, at most 255 bytes, not `latest` and not of the form `v<number>` " +
+					"(MLflow reserves those). Changing it replaces the alias.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{validate.Alias()},
+			},
+			"version": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "The version the alias points at, such as `3`. Changing it moves the alias in place.",
+				Validators:          []validator.String{validate.VersionNumber()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *modelAliasResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkClientAtPlan(req, resp)
+}
+
+func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan modelAliasModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, alias, version := plan.ModelName.ValueString(), plan.Alias.ValueString(), plan.Version.ValueString()
+	id := name + "@" + alias
+	// Setting an alias silently moves an existing one: refuse to take over an
+	// alias that something else manages.
+	existing, err := c.GetModelVersionByAlias(ctx, name, alias)
+	switch {
+	case err == nil:
+		resp.Diagnostics.AddAttributeError(path.Root("alias"), "Error creating model alias",
+			fmt.Sprintf("The alias %q of model %q exists already and points at version %s. "+
+				"Import it with `terraform import <address> %s` to manage it, or choose another alias.", alias, name, existing.Version, id))
+		return
+	case !mlflow.IsNotFound(err):
+		diags.AddAPIError(&resp.Diagnostics, "reading", modelAliasKind, id, err)
+		return
+	}
+	if err := c.SetAlias(ctx, name, alias, version); err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "creating", modelAliasKind, id, err)
+		return
+	}
+	r.readInto(ctx, c, name, alias, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state modelAliasModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, alias := state.ModelName.ValueString(), state.Alias.ValueString()
+	if !r.readInto(ctx, c, name, alias, &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			diags.AddNotFoundWarning(&resp.Diagnostics, modelAliasKind, name+"@"+alias)
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan modelAliasModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, alias := plan.ModelName.ValueString(), plan.Alias.ValueString()
+	if err := c.SetAlias(ctx, name, alias, plan.Version.ValueString()); err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "moving", modelAliasKind, name+"@"+alias, err)
+		return
+	}
+	if !r.readInto(ctx, c, name, alias, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.AddError("Error updating model alias", fmt.Sprintf("The alias %s@%s vanished during the update.", name, alias))
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state modelAliasModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, alias := state.ModelName.ValueString(), state.Alias.ValueString()
+	if err := c.DeleteAlias(ctx, name, alias); err != nil && !mlflow.IsNotFound(err) {
+		diags.AddAPIError(&resp.Diagnostics, "deleting", modelAliasKind, name+"@"+alias, err)
+	}
+}
+
+func (r *modelAliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	i := strings.LastIndex(req.ID, "@")
+	if i <= 0 || i == len(req.ID)-1 {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID of mlops_model_alias is `<model_name>@<alias>`, such as `churn@champion`; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), req.ID[:i])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("alias"), req.ID[i+1:])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+}
+
+// readInto reads the alias into m; false when the alias (or its model) does
+// not exist.
+func (r *modelAliasResource) readInto(ctx context.Context, c *mlflow.Client, name, alias string, m *modelAliasModel, d *diagnostics) bool {
+	mv, err := c.GetModelVersionByAlias(ctx, name, alias)
+	if err != nil {
+		if mlflow.IsNotFound(err) {
+			return false
+		}
+		diags.AddAPIError(d, "reading", modelAliasKind, name+"@"+alias, err)
+		return false
+	}
+	m.ID = types.StringValue(name + "@" + alias)
+	m.ModelName = types.StringValue(name)
+	m.Alias = types.StringValue(alias)
+	m.Version = types.StringValue(mv.Version)
+	return true
+}

@@ -1,0 +1,501 @@
+package registry
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/setplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+var (
+	_ resource.Resource                = &modelVersionResource{}
+	_ resource.ResourceWithConfigure   = &modelVersionResource{}
+	_ resource.ResourceWithImportState = &modelVersionResource{}
+	_ resource.ResourceWithModifyPlan  = &modelVersionResource{}
+)
+
+// NewModelVersionResource returns the mlops_model_version resource.
+func NewModelVersionResource() resource.Resource { return &modelVersionResource{} }
+
+type modelVersionResource struct{ base }
+
+type modelVersionModel struct {
+	ID                      types.String   `tfsdk:"id"`
+	ModelName               types.String   `tfsdk:"model_name"`
+	Source                  types.String   `tfsdk:"source"`
+	RunID                   types.String   `tfsdk:"run_id"`
+	RunLink                 types.String   `tfsdk:"run_link"`
+	ModelID                 types.String   `tfsdk:"model_id"`
+	Description             types.String   `tfsdk:"description"`
+	Tags                    types.Map      `tfsdk:"tags"`
+	Stage                   types.String   `tfsdk:"stage"`
+	ArchiveExistingVersions types.Bool     `tfsdk:"archive_existing_versions"`
+	Version                 types.String   `tfsdk:"version"`
+	Status                  types.String   `tfsdk:"status"`
+	StatusMessage           types.String   `tfsdk:"status_message"`
+	StorageLocation         types.String   `tfsdk:"storage_location"`
+	Aliases                 types.Set      `tfsdk:"aliases"`
+	CreationTimestamp       types.Int64    `tfsdk:"creation_timestamp"`
+	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+}
+
+const (
+	modelVersionKind          = "model version"
+	defaultVersionReadyWait   = 10 * time.Minute
+	versionPollInitialBackoff = 250 * time.Millisecond
+	versionPollMaxBackoff     = 5 * time.Second
+)
+
+func (r *modelVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_model_version"
+}
+
+func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
+	replaceKeep := []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()}
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A version of a registered model: a trained artifact registered under the model's name. " +
+			"Create waits until MLflow reports the version `READY` (within `timeouts.create`, default 10m).",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "`<model_name>/<version>`.",
+				PlanModifiers:       keep,
+			},
+			"model_name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the registered model. Changing it replaces the version.",
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:          []validator.String{validate.NotBlank()},
+			},
+			"source": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "URI of the model's artifacts: `runs:/<run_id>/<path>`, `models:/<model_id>`, `mlflow-artifacts:/…`, `s3://…`, `gs://…`, `file://…`. " +
+					"For a `runs:/` source the run id is taken from the URI when `run_id` is not set. Changing it replaces the version.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+				Validators:    []validator.String{validate.NotBlank()},
+			},
+			"run_id": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "MLflow run that produced the model. Computed by MLflow from the source when not set. Changing it replaces the version.",
+				PlanModifiers:       replaceKeep,
+			},
+			"run_link": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "Link to the run, when it lives on another tracking server. Changing it replaces the version.",
+				PlanModifiers:       replaceKeep,
+			},
+			"model_id": schema.StringAttribute{
+				Optional:            true,
+				Computed:            true,
+				MarkdownDescription: "MLflow 3 logged-model id (`m-…`) the version is made from. Changing it replaces the version.",
+				PlanModifiers:       replaceKeep,
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Description of the version. Updated in place.",
+			},
+			"tags": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Tags of the version, updated in place. Authoritative for every key that does not start with `mlflow.`; " +
+					"system tags are ignored.",
+			},
+			"stage": schema.StringAttribute{
+				Optional: true,
+				Computed: true,
+				MarkdownDescription: "Legacy stage: one of `None`, `Staging`, `Production`, `Archived` (deprecated by MLflow in favour of aliases). " +
+					"Changed in place through transition-stage. When not set, the stage is left as it is and reported.",
+				Validators:    []validator.String{stringvalidator.OneOf(mlflow.Stages...)},
+				PlanModifiers: keep,
+			},
+			"archive_existing_versions": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				MarkdownDescription: "With `stage` set to `Staging` or `Production`: move the versions that are in that stage now to `Archived`. " +
+					"Default `false`.",
+			},
+			"version": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The version number MLflow assigned, such as `3`.",
+				PlanModifiers:       keep,
+			},
+			"status": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Registration status: `READY`, `PENDING_REGISTRATION` or `FAILED_REGISTRATION`.",
+				PlanModifiers:       keep,
+			},
+			"status_message": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "MLflow's message about the status, if any.",
+				PlanModifiers:       keep,
+			},
+			"storage_location": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "Where the version's files are, from `model-versions/get-download-uri`.",
+				PlanModifiers:       keep,
+			},
+			"aliases": schema.SetAttribute{
+				Computed:            true,
+				ElementType:         types.StringType,
+				MarkdownDescription: "Aliases that point at this version now.",
+				PlanModifiers:       []planmodifier.Set{setplanmodifier.UseStateForUnknown()},
+			},
+			"creation_timestamp": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "When the version was created, in milliseconds since the Unix epoch.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *modelVersionResource) ModifyPlan(_ context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkClientAtPlan(req, resp)
+}
+
+func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan modelVersionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultVersionReadyWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name := plan.ModelName.ValueString()
+	wantStage := knownString(plan.Stage)
+	in := mlflow.CreateModelVersionInput{
+		Name:        name,
+		Source:      plan.Source.ValueString(),
+		RunID:       knownString(plan.RunID),
+		RunLink:     knownString(plan.RunLink),
+		ModelID:     knownString(plan.ModelID),
+		Description: plan.Description.ValueString(),
+		Tags:        mlflow.TagList(expandTags(ctx, plan.Tags, &resp.Diagnostics)),
+	}
+	if in.RunID == "" {
+		in.RunID = runIDFromSource(in.Source)
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	mv, err := c.CreateModelVersion(ctx, in)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "creating", modelVersionKind, name+" from "+in.Source, err)
+		return
+	}
+	id := name + "/" + mv.Version
+
+	// Record the version at once: whatever happens next, the state knows it,
+	// and a failed create leaves it tainted so that the next apply replaces it.
+	r.flatten(mv, "", &plan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+
+	mv, err = waitForVersionReady(ctx, c, name, mv.Version)
+	if mv != nil {
+		r.flatten(mv, "", &plan)
+		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	}
+	if err != nil {
+		var failed *registrationFailedError
+		if errors.As(err, &failed) {
+			resp.Diagnostics.AddError("Error creating model version",
+				fmt.Sprintf("MLflow could not register the model version %q from %s: status %s: %s\n\n"+
+					"The version stays in the state and is replaced on the next apply. Check that the source holds a model MLflow can read.",
+					id, in.Source, mlflow.StatusFailedRegistration, failed.message))
+			return
+		}
+		resp.Diagnostics.AddError("Error creating model version",
+			fmt.Sprintf("The model version %q did not become READY: %s. Last status: %s.\n\n"+
+				"The version stays in the state. Raise timeouts.create if registration is slow on this server.", id, err, plan.Status.ValueString()))
+		return
+	}
+
+	if wantStage != "" && wantStage != mv.CurrentStage {
+		if _, err := c.TransitionModelVersionStage(ctx, name, mv.Version, wantStage, plan.ArchiveExistingVersions.ValueBool()); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "moving to stage "+wantStage+" the", modelVersionKind, id, err)
+			return
+		}
+	}
+	if !r.readInto(ctx, c, name, mv.Version, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.AddError("Error creating model version", fmt.Sprintf("The model version %q vanished right after it was created.", id))
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state modelVersionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, version := state.ModelName.ValueString(), state.Version.ValueString()
+	if !r.readInto(ctx, c, name, version, &state, &resp.Diagnostics) {
+		if !resp.Diagnostics.HasError() {
+			diags.AddNotFoundWarning(&resp.Diagnostics, modelVersionKind, name+"/"+version)
+			resp.State.RemoveResource(ctx)
+		}
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state modelVersionModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, version := state.ModelName.ValueString(), state.Version.ValueString()
+	id := name + "/" + version
+	live, err := c.GetModelVersion(ctx, name, version)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "reading", modelVersionKind, id, err)
+		return
+	}
+	if want := plan.Description.ValueString(); want != live.Description {
+		if err := c.UpdateModelVersion(ctx, name, version, want); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "updating the description of", modelVersionKind, id, err)
+			return
+		}
+	}
+	set, del := tagChanges(mlflow.TagMap(live.Tags), expandTags(ctx, plan.Tags, &resp.Diagnostics))
+	for _, k := range sortedKeys(set) {
+		if err := c.SetModelVersionTag(ctx, name, version, k, set[k]); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("setting tag %q on", k), modelVersionKind, id, err)
+			return
+		}
+	}
+	for _, k := range del {
+		if err := c.DeleteModelVersionTag(ctx, name, version, k); err != nil && !mlflow.IsNotFound(err) {
+			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("deleting tag %q of", k), modelVersionKind, id, err)
+			return
+		}
+	}
+	if stage := knownString(plan.Stage); stage != "" && stage != live.CurrentStage {
+		if _, err := c.TransitionModelVersionStage(ctx, name, version, stage, plan.ArchiveExistingVersions.ValueBool()); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "moving to stage "+stage+" the", modelVersionKind, id, err)
+			return
+		}
+	}
+	plannedAliases := plan.Aliases
+	if !r.readInto(ctx, c, name, version, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.AddError("Error updating model version", fmt.Sprintf("The model version %q vanished during the update.", id))
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	// Aliases are moved by other resources, possibly in this same apply: keep
+	// the planned value, and let the next refresh report the new one.
+	if !plannedAliases.IsUnknown() {
+		plan.Aliases = plannedAliases
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *modelVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state modelVersionModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name, version := state.ModelName.ValueString(), state.Version.ValueString()
+	if err := c.DeleteModelVersion(ctx, name, version); err != nil && !mlflow.IsNotFound(err) {
+		diags.AddAPIError(&resp.Diagnostics, "deleting", modelVersionKind, name+"/"+version, err)
+	}
+}
+
+func (r *modelVersionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	i := strings.LastIndex(req.ID, "/")
+	if i <= 0 || i == len(req.ID)-1 || !isVersionNumber(req.ID[i+1:]) {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID of mlops_model_version is `<model_name>/<version>`, such as `churn/3`; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), req.ID[:i])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), req.ID[i+1:])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("archive_existing_versions"), false)...)
+}
+
+// readInto reads the version and its download URI into m. It returns false
+// when the version does not exist.
+func (r *modelVersionResource) readInto(ctx context.Context, c *mlflow.Client, name, version string, m *modelVersionModel, d *diagnostics) bool {
+	id := name + "/" + version
+	mv, err := c.GetModelVersion(ctx, name, version)
+	if err != nil {
+		if mlflow.IsNotFound(err) {
+			return false
+		}
+		diags.AddAPIError(d, "reading", modelVersionKind, id, err)
+		return false
+	}
+	loc, err := c.GetModelVersionDownloadURI(ctx, name, version)
+	if err != nil && !mlflow.IsNotFound(err) {
+		diags.AddAPIError(d, "reading the download URI of", modelVersionKind, id, err)
+		return false
+	}
+	r.flatten(mv, loc, m)
+	return true
+}
+
+// flatten copies the API's version into m. Values the API does not echo
+// (model_id on some servers) keep what m had.
+func (r *modelVersionResource) flatten(mv *mlflow.ModelVersion, storageLocation string, m *modelVersionModel) {
+	m.ID = types.StringValue(mv.Name + "/" + mv.Version)
+	m.ModelName = types.StringValue(mv.Name)
+	m.Version = types.StringValue(mv.Version)
+	if mv.Source != "" {
+		m.Source = types.StringValue(mv.Source)
+	}
+	m.RunID = types.StringValue(mv.RunID)
+	if mv.RunID == "" {
+		m.RunID = types.StringNull()
+	}
+	m.RunLink = types.StringValue(mv.RunLink)
+	if mv.RunLink == "" {
+		m.RunLink = types.StringNull()
+	}
+	switch {
+	case mv.ModelID != "":
+		m.ModelID = types.StringValue(mv.ModelID)
+	case m.ModelID.IsUnknown():
+		m.ModelID = types.StringNull()
+	}
+	m.Description = optionalString(mv.Description, m.Description)
+	m.Tags = flattenTags(userTags(mv.Tags), m.Tags)
+	m.Stage = types.StringValue(mv.CurrentStage)
+	if m.ArchiveExistingVersions.IsNull() || m.ArchiveExistingVersions.IsUnknown() {
+		m.ArchiveExistingVersions = types.BoolValue(false)
+	}
+	m.Status = types.StringValue(mv.Status)
+	m.StatusMessage = types.StringValue(mv.StatusMessage)
+	if storageLocation != "" || m.StorageLocation.IsUnknown() || m.StorageLocation.IsNull() {
+		m.StorageLocation = types.StringValue(storageLocation)
+	}
+	m.Aliases = stringSet(mv.Aliases)
+	m.CreationTimestamp = types.Int64Value(mv.CreationTimestamp)
+}
+
+// registrationFailedError is MLflow's FAILED_REGISTRATION status.
+type registrationFailedError struct{ message string }
+
+func (e *registrationFailedError) Error() string {
+	return "registration failed: " + e.message
+}
+
+// waitForVersionReady polls the version until it leaves
+// PENDING_REGISTRATION. The registry API has no watch, so this polls with a
+// backoff that starts at 250 ms and grows to 5 s. It returns the last version
+// read, and an error when the status is FAILED_REGISTRATION or ctx ends.
+func waitForVersionReady(ctx context.Context, c *mlflow.Client, name, version string) (*mlflow.ModelVersion, error) {
+	wait := versionPollInitialBackoff
+	var last *mlflow.ModelVersion
+	for {
+		mv, err := c.GetModelVersion(ctx, name, version)
+		if err != nil {
+			return last, err
+		}
+		last = mv
+		switch mv.Status {
+		case mlflow.StatusReady, "":
+			return mv, nil
+		case mlflow.StatusFailedRegistration:
+			return mv, &registrationFailedError{message: mv.StatusMessage}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return last, ctx.Err()
+		case <-t.C:
+		}
+		wait = min(wait*2, versionPollMaxBackoff)
+	}
+}
+
+// runIDFromSource returns the run id of a runs:/<run_id>/<path> URI.
+func runIDFromSource(source string) string {
+	rest, ok := strings.CutPrefix(source, "runs:/")
+	if !ok {
+		return ""
+	}
+	rest = strings.TrimLeft(rest, "/")
+	id, _, _ := strings.Cut(rest, "/")
+	return id
+}
+
+func knownString(v types.String) string {
+	if v.IsNull() || v.IsUnknown() {
+		return ""
+	}
+	return v.ValueString()
+}
+
+func isVersionNumber(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, ch := range s {
+		if ch < '0' || ch > '9' {
+			return false
+		}
+	}
+	return s[0] != '0'
+}
+
+func stringSet(ss []string) types.Set {
+	elems := make([]attr.Value, 0, len(ss))
+	for _, s := range ss {
+		elems = append(elems, types.StringValue(s))
+	}
+	return types.SetValueMust(types.StringType, elems)
+}

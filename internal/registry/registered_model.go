@@ -1,0 +1,313 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/int64planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+var (
+	_ resource.Resource                = &registeredModelResource{}
+	_ resource.ResourceWithConfigure   = &registeredModelResource{}
+	_ resource.ResourceWithImportState = &registeredModelResource{}
+	_ resource.ResourceWithModifyPlan  = &registeredModelResource{}
+)
+
+// NewRegisteredModelResource returns the mlops_registered_model resource.
+func NewRegisteredModelResource() resource.Resource { return &registeredModelResource{} }
+
+type registeredModelResource struct{ base }
+
+type registeredModelModel struct {
+	ID                   types.String   `tfsdk:"id"`
+	Name                 types.String   `tfsdk:"name"`
+	Description          types.String   `tfsdk:"description"`
+	Tags                 types.Map      `tfsdk:"tags"`
+	ForceDestroy         types.Bool     `tfsdk:"force_destroy"`
+	CreationTimestamp    types.Int64    `tfsdk:"creation_timestamp"`
+	LastUpdatedTimestamp types.Int64    `tfsdk:"last_updated_timestamp"`
+	Timeouts             timeouts.Value `tfsdk:"timeouts"`
+}
+
+const registeredModelKind = "registered model"
+
+func (r *registeredModelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_registered_model"
+}
+
+func (r *registeredModelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "A registered model in the MLflow Model Registry: the named container of model versions and aliases.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "The model's name.",
+			},
+			"name": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "Name of the model, unique on the server. Renaming is an in-place update " +
+					"(`registered-models/rename`): versions and aliases move with the model.",
+				Validators: []validator.String{validate.NotBlank()},
+			},
+			"description": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "Description of the model (Markdown).",
+			},
+			"tags": schema.MapAttribute{
+				Optional:    true,
+				ElementType: types.StringType,
+				MarkdownDescription: "Tags of the model. Authoritative for every key that does not start with `mlflow.`: " +
+					"tags added outside Terraform show as a diff and are removed on apply. System tags (`mlflow.*`) are ignored.",
+			},
+			"force_destroy": schema.BoolAttribute{
+				Optional: true,
+				Computed: true,
+				Default:  booldefault.StaticBool(false),
+				MarkdownDescription: "When `false` (the default), destroying the model is refused while it still has versions, and the error lists them. " +
+					"When `true`, the model and every version are deleted.",
+			},
+			"creation_timestamp": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "When the model was created, in milliseconds since the Unix epoch.",
+				PlanModifiers:       []planmodifier.Int64{int64planmodifier.UseStateForUnknown()},
+			},
+			"last_updated_timestamp": schema.Int64Attribute{
+				Computed:            true,
+				MarkdownDescription: "When the model was last changed, in milliseconds since the Unix epoch.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+func (r *registeredModelResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	r.checkClientAtPlan(req, resp)
+	if req.Plan.Raw.IsNull() {
+		return
+	}
+	// The id is the name: known at plan time whenever the name is.
+	var name types.String
+	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
+	if !name.IsUnknown() {
+		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), name)...)
+	}
+}
+
+func (r *registeredModelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan registeredModelModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name := plan.Name.ValueString()
+	tags := expandTags(ctx, plan.Tags, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	_, err := c.CreateRegisteredModel(ctx, mlflow.CreateRegisteredModelInput{
+		Name:        name,
+		Description: plan.Description.ValueString(),
+		Tags:        mlflow.TagList(tags),
+	})
+	if err != nil {
+		if mlflow.IsAlreadyExists(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating registered model",
+				fmt.Sprintf("A registered model named %q exists already. Import it with `terraform import <address> %s`, or choose another name.\n\nServer said: %s", name, name, err))
+			return
+		}
+		diags.AddAPIError(&resp.Diagnostics, "creating", registeredModelKind, name, err)
+		return
+	}
+	r.readInto(ctx, c, name, &plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		// Record what was created even when the read back failed.
+		plan.ID = types.StringValue(name)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state registeredModelModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name := state.Name.ValueString()
+	if name == "" {
+		name = state.ID.ValueString()
+	}
+	found := r.readInto(ctx, c, name, &state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !found {
+		diags.AddNotFoundWarning(&resp.Diagnostics, registeredModelKind, name)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *registeredModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state registeredModelModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name := state.Name.ValueString()
+	if newName := plan.Name.ValueString(); newName != name {
+		if _, err := c.RenameRegisteredModel(ctx, name, newName); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "renaming", registeredModelKind, name, err)
+			return
+		}
+		name = newName
+	}
+	// Compare with the live object rather than the state, so that a change
+	// made outside Terraform is undone too.
+	live, err := c.GetRegisteredModel(ctx, name)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "reading", registeredModelKind, name, err)
+		return
+	}
+	if want := plan.Description.ValueString(); want != live.Description {
+		if err := c.UpdateRegisteredModel(ctx, name, want); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, "updating the description of", registeredModelKind, name, err)
+			return
+		}
+	}
+	set, del := tagChanges(mlflow.TagMap(live.Tags), expandTags(ctx, plan.Tags, &resp.Diagnostics))
+	for _, k := range sortedKeys(set) {
+		if err := c.SetRegisteredModelTag(ctx, name, k, set[k]); err != nil {
+			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("setting tag %q on", k), registeredModelKind, name, err)
+			return
+		}
+	}
+	for _, k := range del {
+		if err := c.DeleteRegisteredModelTag(ctx, name, k); err != nil && !mlflow.IsNotFound(err) {
+			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("deleting tag %q of", k), registeredModelKind, name, err)
+			return
+		}
+	}
+	if !r.readInto(ctx, c, name, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+		resp.Diagnostics.AddError("Error updating registered model", fmt.Sprintf("The registered model %q vanished during the update.", name))
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *registeredModelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state registeredModelModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.client(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	name := state.Name.ValueString()
+	versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
+		return
+	}
+	numbers := versionNumbers(versions)
+	if len(numbers) > 0 && !state.ForceDestroy.ValueBool() {
+		resp.Diagnostics.AddError("Error deleting registered model",
+			fmt.Sprintf("The registered model %q still has %d version(s): %s. Nothing was deleted.\n\n"+
+				"Delete those versions first (remove their mlops_model_version resources), or set force_destroy = true "+
+				"and apply before destroying, to delete the model together with every version.",
+				name, len(numbers), strings.Join(numbers, ", ")))
+		return
+	}
+	for _, v := range numbers {
+		if err := c.DeleteModelVersion(ctx, name, v); err != nil && !mlflow.IsNotFound(err) {
+			diags.AddAPIError(&resp.Diagnostics, "deleting version "+v+" of", registeredModelKind, name, err)
+			return
+		}
+	}
+	if err := c.DeleteRegisteredModel(ctx, name); err != nil && !mlflow.IsNotFound(err) {
+		diags.AddAPIError(&resp.Diagnostics, "deleting", registeredModelKind, name, err)
+	}
+}
+
+func (r *registeredModelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	if strings.TrimSpace(req.ID) == "" {
+		resp.Diagnostics.AddError("Invalid import ID", "The import ID of mlops_registered_model is the model's name, such as `churn`; it was empty.")
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
+}
+
+// readInto reads the model into m. It returns false when the model does not exist.
+func (r *registeredModelResource) readInto(ctx context.Context, c *mlflow.Client, name string, m *registeredModelModel, d *diagnostics) bool {
+	rm, err := c.GetRegisteredModel(ctx, name)
+	if err != nil {
+		if mlflow.IsNotFound(err) {
+			return false
+		}
+		diags.AddAPIError(d, "reading", registeredModelKind, name, err)
+		return false
+	}
+	m.ID = types.StringValue(rm.Name)
+	m.Name = types.StringValue(rm.Name)
+	m.Description = optionalString(rm.Description, m.Description)
+	m.Tags = flattenTags(userTags(rm.Tags), m.Tags)
+	m.CreationTimestamp = types.Int64Value(rm.CreationTimestamp)
+	m.LastUpdatedTimestamp = types.Int64Value(rm.LastUpdatedTimestamp)
+	if m.ForceDestroy.IsNull() || m.ForceDestroy.IsUnknown() {
+		m.ForceDestroy = types.BoolValue(false)
+	}
+	return true
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,183 @@
+// Package registry implements the MLflow Model Registry family: the
+// resources mlops_registered_model, mlops_model_version and
+// mlops_model_alias, and the data sources mlops_registered_model,
+// mlops_model_version and mlops_model_versions.
+package registry
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+)
+
+// Resources lists the family's resources.
+func Resources() []func() resource.Resource {
+	return []func() resource.Resource{
+		NewRegisteredModelResource,
+		NewModelVersionResource,
+		NewModelAliasResource,
+	}
+}
+
+// DataSources lists the family's data sources.
+func DataSources() []func() datasource.DataSource {
+	return []func() datasource.DataSource{
+		NewRegisteredModelDataSource,
+		NewModelVersionDataSource,
+		NewModelVersionsDataSource,
+	}
+}
+
+// base is embedded by every resource and data source of the family.
+type base struct {
+	data *conns.ProviderData
+}
+
+func (b *base) configure(providerData any, d *diag.Diagnostics) {
+	if providerData == nil {
+		return // the provider is not configured yet (validation)
+	}
+	pd, ok := providerData.(*conns.ProviderData)
+	if !ok {
+		diags.AddUnexpectedConfigure(d, providerData)
+		return
+	}
+	b.data = pd
+}
+
+// client returns the MLflow client, or adds the diagnostics that say which
+// setting is missing.
+func (b *base) client(d *diag.Diagnostics) *mlflow.Client {
+	if b.data == nil {
+		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
+		return nil
+	}
+	c, cd := b.data.MLflowClient()
+	d.Append(cd...)
+	return c
+}
+
+func (b *base) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	b.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+// checkClientAtPlan makes a missing registry setting an error at plan time
+// rather than at apply time.
+func (b *base) checkClientAtPlan(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || b.data == nil {
+		return // destroy, or validation before the provider is configured
+	}
+	b.client(&resp.Diagnostics)
+}
+
+// dsBase is base for data sources.
+type dsBase struct{ base }
+
+func (b *dsBase) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
+	b.configure(req.ProviderData, &resp.Diagnostics)
+}
+
+// ---- tags ----
+
+// systemTagPrefix marks tags that MLflow and its clients manage; the
+// resources leave them alone.
+const systemTagPrefix = "mlflow."
+
+func isSystemTag(key string) bool { return strings.HasPrefix(key, systemTagPrefix) }
+
+// userTags returns the tags a resource manages: all but system tags.
+func userTags(tags []mlflow.Tag) map[string]string {
+	out := map[string]string{}
+	for _, t := range tags {
+		if !isSystemTag(t.Key) {
+			out[t.Key] = t.Value
+		}
+	}
+	return out
+}
+
+// flattenTags turns tags into a map value; an empty set of tags stays null
+// when the prior value was null, so that leaving tags out causes no diff.
+func flattenTags(tags map[string]string, prior types.Map) types.Map {
+	if len(tags) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.MapNull(types.StringType)
+	}
+	elems := make(map[string]attr.Value, len(tags))
+	for k, v := range tags {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+// expandTags reads a map value (null or unknown gives an empty map).
+func expandTags(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
+	out := map[string]string{}
+	if m.IsNull() || m.IsUnknown() {
+		return out
+	}
+	d.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// tagChanges returns the tags to set and the keys to delete to go from have
+// to want. System tags are never deleted.
+func tagChanges(have, want map[string]string) (set map[string]string, del []string) {
+	set = map[string]string{}
+	for k, v := range want {
+		if old, ok := have[k]; !ok || old != v {
+			set[k] = v
+		}
+	}
+	for k := range have {
+		if _, ok := want[k]; !ok && !isSystemTag(k) {
+			del = append(del, k)
+		}
+	}
+	return set, del
+}
+
+// optionalString maps the API's "" to null for an optional attribute, unless
+// the prior value was "" itself (a user who wrote description = "").
+func optionalString(s string, prior types.String) types.String {
+	if s == "" && (prior.IsNull() || prior.IsUnknown() || prior.ValueString() != "") {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+type diagnostics = diag.Diagnostics
+
+// defaultTimeout bounds an operation whose timeouts block gives no value.
+const defaultTimeout = 5 * time.Minute
+
+// versionNumbers returns the versions' numbers in ascending numeric order.
+func versionNumbers(vs []mlflow.ModelVersion) []string {
+	out := make([]string, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, v.Version)
+	}
+	sort.Slice(out, func(i, j int) bool { return versionLess(out[i], out[j]) })
+	return out
+}
+
+// versionLess orders version numbers numerically ("9" < "10").
+func versionLess(a, b string) bool {
+	ai, aerr := strconv.ParseInt(a, 10, 64)
+	bi, berr := strconv.ParseInt(b, 10, 64)
+	if aerr != nil || berr != nil {
+		return a < b
+	}
+	return ai < bi
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Starts or stops a real MLflow tracking server for tests and the quickstart:
+# SQLite store and local artifacts under .run/mlflow, on a free loopback port.
+#
+#   scripts/mlflow-server.sh start   # installs MLflow if missing, starts, waits for /health
+#   scripts/mlflow-server.sh stop    # stops it (its data stays until `clean`)
+#   scripts/mlflow-server.sh clean   # stops it and removes its data
+#   scripts/mlflow-server.sh env     # prints `export MLFLOW_TRACKING_URI=...`
+#
+# The server's log is .run/mlflow/server.log; it is kept after stop so that a
+# failed run can be read.
+source "$(dirname "$0")/lib.sh"
+dir="$RUN_DIR/mlflow"
+pidfile="$dir/server.pid"
+envfile="$dir/env"
+
+running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+
+start() {
+  if running && [ -f "$envfile" ]; then
+    # shellcheck disable=SC1090
+    source "$envfile"
+    if wait_http "$MLFLOW_TRACKING_URI/health" 5; then
+      log "MLflow already running at $MLFLOW_TRACKING_URI"
+      return 0
+    fi
+    stop
+  fi
+  local bin
+  bin=$("$ROOT/scripts/install-mlflow.sh")
+  mkdir -p "$dir/artifacts"
+  local port
+  port=$(free_port)
+  log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$port (log: $dir/server.log)"
+  # setsid: the server and its workers form one process group, stopped together.
+  setsid "$bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 2 \
+    --backend-store-uri "sqlite:///$dir/mlflow.db" \
+    --artifacts-destination "$dir/artifacts" \
+    --default-artifact-root mlflow-artifacts:/ \
+    >"$dir/server.log" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+  echo "export MLFLOW_TRACKING_URI=http://127.0.0.1:$port" >"$envfile"
+  if ! wait_http "http://127.0.0.1:$port/health" 180; then
+    tail -n 50 "$dir/server.log" >&2 || true
+    stop
+    die "MLflow did not become healthy within 180s"
+  fi
+  log "MLflow is up at http://127.0.0.1:$port"
+}
+
+stop() {
+  if [ -f "$pidfile" ]; then
+    local pid
+    pid=$(cat "$pidfile")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+      kill -KILL -- "-$pid" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+    log "MLflow stopped"
+  fi
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  clean) stop; rm -rf "$dir" ;;
+  env) [ -f "$envfile" ] && cat "$envfile" ;;
+  *) echo "usage: $0 start|stop|clean|env" >&2; exit 2 ;;
+esac
