@@ -1,0 +1,154 @@
+// Package acctest holds what the acceptance tests share: the provider
+// factories, pre-checks, clients for changes made outside Terraform, and
+// real model artifacts logged to the MLflow server under test.
+//
+// Acceptance tests run with TF_ACC=1 against the real servers that
+// scripts/test.sh starts; a missing server is a failure, never a skip.
+package acctest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+)
+
+// ProtoV6ProviderFactories serves the provider in-process to Terraform.
+var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
+	"mlops": providerserver.NewProtocol6WithError(provider.New("acctest")()),
+}
+
+// PreCheckMLflow fails the test when no MLflow server is configured.
+func PreCheckMLflow(t *testing.T) {
+	t.Helper()
+	if os.Getenv("MLFLOW_TRACKING_URI") == "" {
+		t.Fatal("MLFLOW_TRACKING_URI is not set: acceptance tests need a real MLflow server. " +
+			"Run scripts/test.sh, which starts one, or start it with scripts/mlflow-server.sh start.")
+	}
+}
+
+// RandomName returns a unique name for a test object.
+func RandomName(prefix string) string {
+	return fmt.Sprintf("tfacc-%s-%s", prefix, sdkacctest.RandString(8))
+}
+
+var (
+	clientOnce sync.Once
+	client     *mlflow.Client
+	clientErr  error
+)
+
+// MLflow returns a client of the server under test, for changes made
+// outside Terraform and for checks of what exists.
+func MLflow(t *testing.T) *mlflow.Client {
+	t.Helper()
+	PreCheckMLflow(t)
+	clientOnce.Do(func() {
+		client, clientErr = mlflow.New(mlflow.Config{TrackingURI: os.Getenv("MLFLOW_TRACKING_URI"), MaxRetries: 3})
+	})
+	if clientErr != nil {
+		t.Fatalf("building the MLflow client: %v", clientErr)
+	}
+	return client
+}
+
+// Context returns a context for out-of-band calls, cancelled with the test.
+func Context(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// LoggedRun is a real MLflow run holding a logged scikit-learn model.
+type LoggedRun struct {
+	RunID          string `json:"run_id"`
+	ArtifactURI    string `json:"artifact_uri"`
+	ModelURI       string `json:"model_uri"`
+	ModelID        string `json:"model_id"`
+	LoggedModelURI string `json:"logged_model_uri"`
+}
+
+var (
+	runsOnce sync.Once
+	runs     []LoggedRun
+	runsErr  error
+)
+
+// LoggedRuns returns two runs, each with a tiny scikit-learn model logged
+// by MLflow's Python API (scripts/log_model.py), made once per test binary.
+func LoggedRuns(t *testing.T) []LoggedRun {
+	t.Helper()
+	PreCheckMLflow(t)
+	runsOnce.Do(func() { runs, runsErr = logModels(2) })
+	if runsErr != nil {
+		t.Fatalf("logging models to MLflow: %v", runsErr)
+	}
+	return runs
+}
+
+func logModels(n int) ([]LoggedRun, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	python := os.Getenv("MLOPS_TEST_PYTHON")
+	if python == "" {
+		python = filepath.Join(root, ".tools", "mlflow", "bin", "python")
+	}
+	out, err := os.CreateTemp("", "logged-models-*.json")
+	if err != nil {
+		return nil, err
+	}
+	out.Close()
+	defer os.Remove(out.Name())
+	cmd := exec.Command(python, filepath.Join(root, "scripts", "log_model.py"), "--runs", fmt.Sprint(n), "--out", out.Name())
+	cmd.Env = os.Environ()
+	if combined, err := cmd.CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, combined)
+	}
+	data, err := os.ReadFile(out.Name())
+	if err != nil {
+		return nil, err
+	}
+	var result struct {
+		Runs []LoggedRun `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &result); err != nil {
+		return nil, fmt.Errorf("reading %s: %w", out.Name(), err)
+	}
+	if len(result.Runs) != n {
+		return nil, fmt.Errorf("expected %d runs, got %d", n, len(result.Runs))
+	}
+	return result.Runs, nil
+}
+
+// RepoRoot finds the repository's root (the folder with go.mod).
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", fmt.Errorf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
