@@ -29,8 +29,8 @@ type MLflowSettings struct {
 // ProviderData is the provider's configured state, shared by every resource.
 type ProviderData struct {
 	// Namespace is the default namespace of endpoints and pipelines.
-	Namespace string
-	Version   string
+	Namespace  string
+	Version    string
 	MLflow     MLflowSettings
 	Kubernetes KubernetesSettings
 

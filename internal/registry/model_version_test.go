@@ -217,24 +217,24 @@ func TestAccModelVersion_validation(t *testing.T) {
 				ExpectError: regexp.MustCompile(`(?s)Invalid Attribute Value Match.*stage.*must be one of: \["None" "Staging" "Production"\s+"Archived"\], got: "Prod"`),
 			},
 			{
-				Config:      `resource "mlops_model_version" "test" { model_name = "" source = "runs:/abc/model" }`,
+				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"\"\n  source = \"runs:/abc/model\"\n}",
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Empty value.*model_name`),
 			},
 			{
-				Config:      `resource "mlops_model_version" "test" { model_name = "m" source = "" }`,
+				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"\"\n}",
 				PlanOnly:    true,
 				ExpectError: regexp.MustCompile(`(?s)Empty value.*source`),
 			},
 			{
-				Config:        `resource "mlops_model_version" "test" { model_name = "m" source = "runs:/abc/model" }`,
+				Config:        "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"runs:/abc/model\"\n}",
 				ResourceName:  mvAddr,
 				ImportState:   true,
 				ImportStateId: "no-version-here",
 				ExpectError:   regexp.MustCompile("(?s)The import ID of mlops_model_version is\\s+`<model_name>/<version>`"),
 			},
 			{
-				Config:        `resource "mlops_model_version" "test" { model_name = "m" source = "runs:/abc/model" }`,
+				Config:        "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"runs:/abc/model\"\n}",
 				ResourceName:  mvAddr,
 				ImportState:   true,
 				ImportStateId: "m/latest",
