@@ -356,6 +356,16 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 		diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
 		return
 	}
+	// Search results carry no aliases: take them from the model.
+	rm, err := c.GetRegisteredModel(ctx, name)
+	if err != nil {
+		diags.AddAPIError(&resp.Diagnostics, "reading", registeredModelKind, name, err)
+		return
+	}
+	aliases := map[string][]string{}
+	for _, a := range rm.Aliases {
+		aliases[a.Version] = append(aliases[a.Version], a.Alias)
+	}
 	sort.SliceStable(versions, func(i, j int) bool { return versionLess(versions[j].Version, versions[i].Version) })
 	items := make([]attr.Value, 0, len(versions))
 	for _, v := range versions {
@@ -370,7 +380,7 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 			"stage":                  types.StringValue(v.CurrentStage),
 			"status":                 types.StringValue(v.Status),
 			"status_message":         types.StringValue(v.StatusMessage),
-			"aliases":                stringSet(v.Aliases),
+			"aliases":                stringSet(aliases[v.Version]),
 			"creation_timestamp":     types.Int64Value(v.CreationTimestamp),
 			"last_updated_timestamp": types.Int64Value(v.LastUpdatedTimestamp),
 		})
