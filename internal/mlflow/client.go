@@ -308,6 +308,9 @@ func (c *Client) attempt(ctx context.Context, req request, target string, payloa
 		}
 		apiErr.Message = truncate(msg, 300)
 	}
+	for _, secret := range c.secrets {
+		apiErr.Message = strings.ReplaceAll(apiErr.Message, secret, "***")
+	}
 	return resp.StatusCode, parseRetryAfter(resp.Header.Get("Retry-After")), apiErr
 }
 

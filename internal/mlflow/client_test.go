@@ -1,0 +1,521 @@
+package mlflow
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+)
+
+// fastRetries keeps retry tests quick: waits of a millisecond or so.
+func testClient(t *testing.T, url string, mutate ...func(*Config)) *Client {
+	t.Helper()
+	cfg := Config{TrackingURI: url, MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestErrorCodeMapping(t *testing.T) {
+	cases := []struct {
+		status int
+		code   string
+		check  func(error) bool
+		name   string
+	}{
+		{400, CodeInvalidParameterValue, IsInvalidParameter, "IsInvalidParameter"},
+		{400, CodeBadRequest, IsInvalidParameter, "IsInvalidParameter"},
+		{400, CodeResourceAlreadyExists, IsAlreadyExists, "IsAlreadyExists"},
+		{404, CodeResourceDoesNotExist, IsNotFound, "IsNotFound"},
+		{404, CodeNotFound, IsNotFound, "IsNotFound"},
+		{404, CodeEndpointNotFound, IsEndpointNotFound, "IsEndpointNotFound"},
+		{401, CodeUnauthenticated, IsUnauthenticated, "IsUnauthenticated"},
+		{403, CodePermissionDenied, IsPermissionDenied, "IsPermissionDenied"},
+		{429, CodeRequestLimitExceeded, IsRateLimited, "IsRateLimited"},
+		{429, CodeResourceExhausted, IsRateLimited, "IsRateLimited"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.code, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(tc.status)
+				fmt.Fprintf(w, `{"error_code":%q,"message":"the server's words"}`, tc.code)
+			}))
+			defer srv.Close()
+			_, err := testClient(t, srv.URL, func(c *Config) { c.MaxRetries = 0 }).GetRegisteredModel(context.Background(), "m")
+			if !tc.check(err) {
+				t.Fatalf("%s(%v) = false", tc.name, err)
+			}
+			var apiErr *APIError
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status || apiErr.ErrorCode != tc.code || apiErr.Message != "the server's words" {
+				t.Fatalf("error = %#v", apiErr)
+			}
+			if !strings.Contains(err.Error(), "GET registered-models/get") || !strings.Contains(err.Error(), "the server's words") {
+				t.Fatalf("message %q should name the request and carry MLflow's message", err)
+			}
+			// Only the matching predicate is true.
+			others := map[string]func(error) bool{
+				"IsNotFound": IsNotFound, "IsAlreadyExists": IsAlreadyExists, "IsInvalidParameter": IsInvalidParameter,
+				"IsUnauthenticated": IsUnauthenticated, "IsPermissionDenied": IsPermissionDenied,
+				"IsRateLimited": IsRateLimited, "IsEndpointNotFound": IsEndpointNotFound,
+			}
+			for n, f := range others {
+				if n != tc.name && f(err) {
+					t.Errorf("%s is also true for %s", n, tc.code)
+				}
+			}
+		})
+	}
+}
+
+func TestTemporaryErrorCodesAreRetried(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		code   string
+	}{{500, CodeInternalError}, {503, CodeTemporarilyUnavailable}} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			calls.Add(1)
+			w.WriteHeader(tc.status)
+			fmt.Fprintf(w, `{"error_code":%q,"message":"busy"}`, tc.code)
+		}))
+		_, err := testClient(t, srv.URL).GetRegisteredModel(context.Background(), "m")
+		srv.Close()
+		if ErrorCode(err) != tc.code || calls.Load() != 4 {
+			t.Errorf("%s: error %v after %d calls; want its code after 1+3 retries", tc.code, err, calls.Load())
+		}
+	}
+}
+
+func TestNonJSONErrorBodyMapsByStatus(t *testing.T) {
+	for status, want := range map[int]string{
+		404: CodeNotFound, 401: CodeUnauthenticated, 403: CodePermissionDenied, 409: CodeResourceAlreadyExists,
+		429: CodeRequestLimitExceeded, 502: CodeInternalError, 503: CodeTemporarilyUnavailable, 418: CodeBadRequest,
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(status)
+			fmt.Fprint(w, "<html><body>proxy says no</body></html>")
+		}))
+		_, err := testClient(t, srv.URL, func(c *Config) { c.MaxRetries = 0 }).GetModelVersion(context.Background(), "m", "1")
+		srv.Close()
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) || apiErr.ErrorCode != want || apiErr.StatusCode != status {
+			t.Errorf("status %d: got %#v, want code %s", status, apiErr, want)
+			continue
+		}
+		if !strings.Contains(apiErr.Message, "proxy says no") {
+			t.Errorf("status %d: message %q should carry the body", status, apiErr.Message)
+		}
+	}
+}
+
+func TestRetryAfterIsHonoured(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			w.Header().Set("Retry-After", "7")
+			w.WriteHeader(http.StatusTooManyRequests)
+			fmt.Fprint(w, `{"error_code":"REQUEST_LIMIT_EXCEEDED","message":"slow down"}`)
+			return
+		}
+		fmt.Fprint(w, `{"registered_model":{"name":"m"}}`)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxBackoff = time.Minute })
+	var waits []time.Duration
+	c.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	rm, err := c.GetRegisteredModel(context.Background(), "m")
+	if err != nil || rm.Name != "m" {
+		t.Fatalf("got %v, %v", rm, err)
+	}
+	if len(waits) != 1 || waits[0] != 7*time.Second {
+		t.Fatalf("waits = %v, want [7s] from Retry-After", waits)
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	if d := parseRetryAfter("3"); d != 3*time.Second {
+		t.Errorf("3 -> %v", d)
+	}
+	if d := parseRetryAfter(time.Now().Add(10 * time.Second).UTC().Format(http.TimeFormat)); d < 8*time.Second || d > 10*time.Second {
+		t.Errorf("HTTP date -> %v", d)
+	}
+	for _, v := range []string{"", "soon", "-1"} {
+		if d := parseRetryAfter(v); d != 0 {
+			t.Errorf("%q -> %v, want 0", v, d)
+		}
+	}
+}
+
+func TestBackoffGrowsWithJitterAndIsCapped(t *testing.T) {
+	c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.MinBackoff = 100 * time.Millisecond; c.MaxBackoff = time.Second })
+	for attempt, max := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+		max *= time.Millisecond
+		for range 50 {
+			d := c.backoff(attempt, 0)
+			if d < max/2 || d > max {
+				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, d, max/2, max)
+			}
+		}
+	}
+	if d := c.backoff(0, time.Hour); d != time.Second {
+		t.Fatalf("a Retry-After over the maximum is capped: got %v", d)
+	}
+}
+
+func TestServiceUnavailableStormRecovers(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) <= 3 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"error_code":"TEMPORARILY_UNAVAILABLE","message":"down"}`)
+			return
+		}
+		fmt.Fprint(w, `{"model_version":{"name":"m","version":"1","status":"READY"}}`)
+	}))
+	defer srv.Close()
+	mv, err := testClient(t, srv.URL).GetModelVersion(context.Background(), "m", "1")
+	if err != nil || mv.Status != StatusReady {
+		t.Fatalf("got %v, %v", mv, err)
+	}
+	if calls.Load() != 4 {
+		t.Fatalf("calls = %d, want 4", calls.Load())
+	}
+}
+
+func TestServiceUnavailableStormExhaustsRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, `{"error_code":"TEMPORARILY_UNAVAILABLE","message":"down for maintenance"}`)
+	}))
+	defer srv.Close()
+	_, err := testClient(t, srv.URL).GetModelVersion(context.Background(), "m", "1")
+	if ErrorCode(err) != CodeTemporarilyUnavailable || !strings.Contains(err.Error(), "down for maintenance") {
+		t.Fatalf("err = %v", err)
+	}
+	if calls.Load() != 4 {
+		t.Fatalf("calls = %d, want 1 + 3 retries", calls.Load())
+	}
+}
+
+// A create is not idempotent: a 500 (which may have created the version)
+// is not retried, but a 503 or 429 (the server did nothing) is.
+func TestNonIdempotentRequestsRetryOnlyWhereSafe(t *testing.T) {
+	for status, wantCalls := range map[int]int32{500: 1, 502: 1, 504: 1, 503: 4, 429: 4} {
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			calls.Add(1)
+			w.WriteHeader(status)
+			fmt.Fprint(w, `{"error_code":"INTERNAL_ERROR","message":"x"}`)
+		}))
+		_, err := testClient(t, srv.URL).CreateModelVersion(context.Background(), CreateModelVersionInput{Name: "m", Source: "s3://b/m"})
+		srv.Close()
+		if err == nil || calls.Load() != wantCalls {
+			t.Errorf("status %d: %d calls (err %v), want %d", status, calls.Load(), err, wantCalls)
+		}
+	}
+}
+
+func TestConnectionResetIsRetried(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if calls.Add(1) == 1 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			if tcp, ok := conn.(*net.TCPConn); ok {
+				_ = tcp.SetLinger(0) // close with RST
+			}
+			conn.Close()
+			return
+		}
+		fmt.Fprint(w, `{"registered_model":{"name":"m"}}`)
+	}))
+	defer srv.Close()
+	rm, err := testClient(t, srv.URL).GetRegisteredModel(context.Background(), "m")
+	if err != nil || rm.Name != "m" {
+		t.Fatalf("got %v, %v", rm, err)
+	}
+	if calls.Load() != 2 {
+		t.Fatalf("calls = %d, want 2", calls.Load())
+	}
+}
+
+func TestConnectionRefusedIsRetriedEvenForCreate(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	c := testClient(t, "http://"+addr)
+	var retries int
+	c.sleep = func(context.Context, time.Duration) error { retries++; return nil }
+	_, err = c.CreateModelVersion(context.Background(), CreateModelVersionInput{Name: "m", Source: "s3://b/m"})
+	if err == nil || !strings.Contains(err.Error(), "no answer from the server") {
+		t.Fatalf("err = %v", err)
+	}
+	if retries != 3 {
+		t.Fatalf("retries = %d, want 3 (a refused connection never reached the server)", retries)
+	}
+}
+
+func TestContextCancellationStopsRetries(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, func(c *Config) { c.MaxRetries = 100; c.MinBackoff = time.Hour; c.MaxBackoff = time.Hour })
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err := c.GetRegisteredModel(ctx, "m")
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
+	}
+	if calls.Load() != 1 {
+		t.Fatalf("calls = %d, want 1", calls.Load())
+	}
+}
+
+func TestContextCancelledDuringRequest(t *testing.T) {
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
+	defer srv.Close()
+	defer close(block)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { time.Sleep(50 * time.Millisecond); cancel() }()
+	_, err := testClient(t, srv.URL).GetRegisteredModel(ctx, "m")
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+}
+
+func TestPaginationReadsEveryPage(t *testing.T) {
+	var tokens []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		tok := r.URL.Query().Get("page_token")
+		tokens = append(tokens, tok)
+		if got := r.URL.Query().Get("filter"); got != "name='m'" {
+			t.Errorf("filter = %q", got)
+		}
+		next := map[string]string{"": "p2", "p2": "p3", "p3": ""}[tok]
+		page := map[string][]string{"": {"1", "2"}, "p2": {"3", "4"}, "p3": {"5"}}[tok]
+		var out struct {
+			ModelVersions []ModelVersion `json:"model_versions"`
+			NextPageToken string         `json:"next_page_token,omitempty"`
+		}
+		for _, v := range page {
+			out.ModelVersions = append(out.ModelVersions, ModelVersion{Name: "m", Version: v})
+		}
+		out.NextPageToken = next
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	defer srv.Close()
+	vs, err := testClient(t, srv.URL).SearchModelVersions(context.Background(), ModelFilter("m"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, v := range vs {
+		got = append(got, v.Version)
+	}
+	if strings.Join(got, ",") != "1,2,3,4,5" || strings.Join(tokens, ",") != ",p2,p3" {
+		t.Fatalf("versions %v, tokens %q", got, tokens)
+	}
+}
+
+func TestPaginationStopsOnARepeatedToken(t *testing.T) {
+	_, err := All(context.Background(), func(context.Context, string) ([]int, string, error) {
+		return []int{1}, "same", nil
+	})
+	if err == nil || !strings.Contains(err.Error(), "twice") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestAuthHeaders(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.Header.Get("Authorization")
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		cfg  func(*Config)
+		want string
+	}{
+		{func(c *Config) {}, ""},
+		{func(c *Config) { c.Token = "tok" }, "Bearer tok"},
+		{func(c *Config) { c.Username, c.Password = "u", "p" }, "Basic dTpw"},
+		{func(c *Config) { c.Username, c.Password, c.Token = "u", "p", "tok" }, "Basic dTpw"},
+	} {
+		if _, err := testClient(t, srv.URL, tc.cfg).GetRegisteredModel(context.Background(), "m"); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("Authorization = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+func TestRequestShape(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodDelete || r.URL.Path != "/prefix/api/2.0/mlflow/registered-models/alias" {
+			t.Errorf("%s %s", r.Method, r.URL.Path)
+		}
+		if r.Header.Get("Content-Type") != "application/json" {
+			t.Errorf("Content-Type = %q", r.Header.Get("Content-Type"))
+		}
+		var body map[string]string
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil || body["name"] != "m" || body["alias"] != "champion" {
+			t.Errorf("body %v, %v", body, err)
+		}
+		fmt.Fprint(w, `{}`)
+	}))
+	defer srv.Close()
+	if err := testClient(t, srv.URL+"/prefix/").DeleteAlias(context.Background(), "m", "champion"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestMissingAliasIsNotFound(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"error_code":"INVALID_PARAMETER_VALUE","message":"Registered model alias champion not found."}`)
+	}))
+	defer srv.Close()
+	_, err := testClient(t, srv.URL).GetModelVersionByAlias(context.Background(), "m", "champion")
+	if !IsNotFound(err) {
+		t.Fatalf("IsNotFound(%v) = false", err)
+	}
+}
+
+// Neither the token, the password nor the Basic credentials appear in any
+// log line, even at TRACE level and on failures.
+func TestNoSecretInLogs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		// A server that echoes the credentials in its error.
+		fmt.Fprintf(w, `{"error_code":"TEMPORARILY_UNAVAILABLE","message":"bad header %s"}`, r.Header.Get("Authorization"))
+	}))
+	defer srv.Close()
+	for _, cfg := range []func(*Config){
+		func(c *Config) { c.Token = "tok-SECRET-1" },
+		func(c *Config) { c.Username, c.Password = "ci", "pw-SECRET-2" },
+	} {
+		var buf bytes.Buffer
+		ctx := tflogtest.RootLogger(context.Background(), &buf)
+		t.Setenv("TF_LOG", "TRACE")
+		_, err := testClient(t, srv.URL, cfg).GetRegisteredModel(ctx, "m")
+		if err == nil {
+			t.Fatal("expected an error")
+		}
+		logs := buf.String()
+		if !strings.Contains(logs, "retrying MLflow request") || !regexp.MustCompile(`bad header (Bearer|Basic) \*\*\*`).MatchString(logs) {
+			t.Fatalf("expected retry log lines, got %q", logs)
+		}
+		for _, secret := range []string{"SECRET", "Y2k6cHctU0VDUkVULTI="} {
+			if strings.Contains(logs, secret) {
+				t.Fatalf("a secret reached the logs:\n%s", logs)
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Fatalf("a secret reached the error shown to the user: %v", err)
+			}
+		}
+	}
+}
+
+func TestNewRejectsBadSettings(t *testing.T) {
+	dir := t.TempDir()
+	notPEM := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{}, "empty"},
+		{Config{TrackingURI: "file:///tmp/mlruns"}, "must start with http:// or https://"},
+		{Config{TrackingURI: "databricks"}, "must start with http:// or https://"},
+		{Config{TrackingURI: "http://user:pw@host"}, "must not carry credentials"},
+		{Config{TrackingURI: "https://host", CACertFile: filepath.Join(dir, "missing.pem")}, "reading the CA certificate file"},
+		{Config{TrackingURI: "https://host", CACertFile: notPEM}, "holds no PEM certificate"},
+	} {
+		if _, err := New(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v) = %v, want an error with %q", tc.cfg, err, tc.want)
+		}
+	}
+}
+
+func TestTLS(t *testing.T) {
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `{"registered_model":{"name":"m"}}`)
+	}))
+	defer srv.Close()
+	ctx := context.Background()
+
+	// Unknown CA: refused.
+	if _, err := testClient(t, srv.URL, func(c *Config) { c.MaxRetries = 0 }).GetRegisteredModel(ctx, "m"); err == nil {
+		t.Fatal("a self-signed server was trusted")
+	}
+	// insecure_skip_verify: accepted.
+	if _, err := testClient(t, srv.URL, func(c *Config) { c.InsecureSkipVerify = true }).GetRegisteredModel(ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+	// ca_cert_file with the server's certificate: accepted.
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(caFile, pemBytes, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := testClient(t, srv.URL, func(c *Config) { c.CACertFile = caFile }).GetRegisteredModel(ctx, "m"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRequestTimeout(t *testing.T) {
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-block }))
+	defer srv.Close()
+	defer close(block)
+	c := testClient(t, srv.URL, func(c *Config) { c.RequestTimeout = 50 * time.Millisecond; c.MaxRetries = 1 })
+	_, err := c.GetRegisteredModel(context.Background(), "m")
+	if err == nil || !strings.Contains(err.Error(), "Client.Timeout") {
+		t.Fatalf("err = %v, want the per-request timeout", err)
+	}
+}
+
+func TestQuoteFilterString(t *testing.T) {
+	if got := QuoteFilterString(`it's`); got != `'it\'s'` {
+		t.Fatalf("got %s", got)
+	}
+	if got := ModelFilter("churn"); got != "name='churn'" {
+		t.Fatalf("got %s", got)
+	}
+}
