@@ -31,9 +31,14 @@ var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, erro
 	"mlops": providerserver.NewProtocol6WithError(provider.New("acctest")()),
 }
 
-// PreCheckMLflow fails the test when no MLflow server is configured.
+// PreCheckMLflow fails the test when no MLflow server is configured. Like
+// resource.Test, it skips the test when TF_ACC is unset (a plain `go test`
+// runs the unit tests only); with TF_ACC set a missing server is a failure.
 func PreCheckMLflow(t *testing.T) {
 	t.Helper()
+	if os.Getenv("TF_ACC") == "" {
+		t.Skip("acceptance test: set TF_ACC=1 to run it (scripts/test.sh does, after starting the servers)")
+	}
 	if os.Getenv("MLFLOW_TRACKING_URI") == "" {
 		t.Fatal("MLFLOW_TRACKING_URI is not set: acceptance tests need a real MLflow server. " +
 			"Run scripts/test.sh, which starts one, or start it with scripts/mlflow-server.sh start.")

@@ -1,0 +1,84 @@
+package validate
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+func run(v validator.String, value types.String) []string {
+	req := validator.StringRequest{Path: path.Root("attr"), ConfigValue: value}
+	var resp validator.StringResponse
+	v.ValidateString(context.Background(), req, &resp)
+	var out []string
+	for _, d := range resp.Diagnostics {
+		out = append(out, d.Summary()+": "+d.Detail())
+	}
+	return out
+}
+
+func TestValidators(t *testing.T) {
+	long := strings.Repeat("a", 256)
+	cases := []struct {
+		name  string
+		v     validator.String
+		value string
+		want  string // "" = valid
+	}{
+		{"alias ok", Alias(), "champion", ""},
+		{"alias 255 bytes", Alias(), long[:255], ""},
+		{"alias v-word", Alias(), "version2", ""},
+		{"alias latest", Alias(), "latest", `"latest" is reserved`},
+		{"alias LATEST", Alias(), "LATEST", `"latest" is reserved`},
+		{"alias v3", Alias(), "v3", "looks like a version reference"},
+		{"alias V3", Alias(), "V3", "looks like a version reference"},
+		{"alias empty", Alias(), "", "cannot be empty"},
+		{"alias long", Alias(), long, "at most 255 bytes"},
+		{"dns ok", DNSLabel(), "churn-v2", ""},
+		{"dns upper", DNSLabel(), "Churn", "not a DNS label"},
+		{"dns underscore", DNSLabel(), "a_b", "not a DNS label"},
+		{"dns dash end", DNSLabel(), "a-", "not a DNS label"},
+		{"dns long", DNSLabel(), strings.Repeat("a", 64), "at most 63"},
+		{"dns empty", DNSLabel(), "", "is empty"},
+		{"duration ok", Duration(), "90s", ""},
+		{"duration compound", Duration(), "1h30m", ""},
+		{"duration no unit", Duration(), "90", "not a positive duration"},
+		{"duration zero", Duration(), "0s", "not a positive duration"},
+		{"duration negative", Duration(), "-5m", "not a positive duration"},
+		{"version ok", VersionNumber(), "12", ""},
+		{"version v", VersionNumber(), "v1", "not a model version number"},
+		{"version zero", VersionNumber(), "0", "not a model version number"},
+		{"version leading zero", VersionNumber(), "01", "not a model version number"},
+		{"blank", NotBlank(), "  ", "empty or only white space"},
+		{"not blank", NotBlank(), "x", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := run(tc.v, types.StringValue(tc.value))
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("%q: unexpected %v", tc.value, got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0], tc.want) {
+				t.Fatalf("%q: got %v, want one error with %q", tc.value, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestValidatorsSkipNullAndUnknown(t *testing.T) {
+	for _, v := range []validator.String{Alias(), DNSLabel(), Duration(), VersionNumber(), NotBlank()} {
+		if got := run(v, types.StringNull()); len(got) != 0 {
+			t.Errorf("%T on null: %v", v, got)
+		}
+		if got := run(v, types.StringUnknown()); len(got) != 0 {
+			t.Errorf("%T on unknown: %v", v, got)
+		}
+	}
+}
