@@ -10,9 +10,9 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
 )
 
-// Run "go generate" to format the examples and generate the docs.
-//go:generate terraform fmt -recursive ./examples/
-//go:generate go run github.com/hashicorp/terraform-plugin-docs/cmd/tfplugindocs generate --provider-name mlops
+// Run "go generate" (or "make generate") to format the examples and
+// generate docs/ from the schemas.
+//go:generate bash scripts/generate-docs.sh
 
 // version is set by the release build (goreleaser) through ldflags.
 var version = "dev"

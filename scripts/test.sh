@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Runs every test: formatting and vet, unit tests, the docs check, and the
+# acceptance tests (TF_ACC=1) against a real MLflow server that this script
+# installs (once, under .tools/) and starts and stops itself.
+#
+#   ./scripts/test.sh            # everything
+#   ./scripts/test.sh -run Alias # only tests matching a pattern (passed to go test)
+#
+# Logs of the servers are kept under .run/ when a test fails.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+start=$(date +%s)
+
+log "installing tools (cached under .tools/ after the first run)"
+# Terraform is built from source (a few minutes the first time): do it while
+# pip installs MLflow.
+"$ROOT/scripts/install-terraform.sh" >"$RUN_DIR/install-terraform.log" 2>&1 &
+tf_pid=$!
+"$ROOT/scripts/install-mlflow.sh" >/dev/null
+"$ROOT/scripts/install-tfplugindocs.sh" >/dev/null
+if ! wait "$tf_pid"; then cat "$RUN_DIR/install-terraform.log" >&2; die "installing terraform failed"; fi
+terraform="$TOOLS_BIN/terraform"
+
+log "gofmt and go vet"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+[ -z "$unformatted" ] || die "gofmt would change: $unformatted"
+go vet ./...
+
+log "docs check"
+"$ROOT/scripts/generate-docs.sh" --check
+
+log "starting the servers"
+cleanup() { "$ROOT/scripts/mlflow-server.sh" stop || true; }
+trap cleanup EXIT
+"$ROOT/scripts/mlflow-server.sh" start
+# shellcheck disable=SC1091
+source "$RUN_DIR/mlflow/env"
+
+export TF_ACC=1
+export TF_ACC_TERRAFORM_PATH="$terraform"
+export TF_CLI_CONFIG_FILE="$TOOLS/empty.tfrc"
+touch "$TF_CLI_CONFIG_FILE"
+export MLOPS_TEST_PYTHON="$TOOLS/mlflow/bin/python"
+export CHECKPOINT_DISABLE=1
+
+log "unit and acceptance tests"
+set +e
+go test ./... -count=1 -parallel 4 -timeout 40m "$@"
+rc=$?
+set -e
+if [ $rc -ne 0 ]; then
+  log "tests failed; the MLflow server's log is $RUN_DIR/mlflow/server.log"
+  exit $rc
+fi
+log "all tests passed in $(( $(date +%s) - start ))s"
