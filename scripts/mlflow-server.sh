@@ -8,9 +8,10 @@
 #   scripts/mlflow-server.sh env     # prints `export MLFLOW_TRACKING_URI=...`
 #
 # The server's log is .run/mlflow/server.log; it is kept after stop so that a
-# failed run can be read.
+# failed run can be read. MLOPS_MLFLOW_DIR puts a second, separate server's
+# state elsewhere (the tests use .run/mlflow-test, fresh each run).
 source "$(dirname "$0")/lib.sh"
-dir="$RUN_DIR/mlflow"
+dir="${MLOPS_MLFLOW_DIR:-$RUN_DIR/mlflow}"
 pidfile="$dir/server.pid"
 envfile="$dir/env"
 

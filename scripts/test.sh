@@ -29,12 +29,14 @@ go vet ./...
 log "docs check"
 "$ROOT/scripts/generate-docs.sh" --check
 
-log "starting the servers"
+log "starting the servers (fresh state under .run/*-test)"
+export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-test"
 cleanup() { "$ROOT/scripts/mlflow-server.sh" stop || true; }
 trap cleanup EXIT
+"$ROOT/scripts/mlflow-server.sh" clean
 "$ROOT/scripts/mlflow-server.sh" start
 # shellcheck disable=SC1091
-source "$RUN_DIR/mlflow/env"
+source "$MLOPS_MLFLOW_DIR/env"
 
 export TF_ACC=1
 export TF_ACC_TERRAFORM_PATH="$terraform"
@@ -49,7 +51,7 @@ go test ./... -count=1 -parallel 4 -timeout 40m "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
-  log "tests failed; the MLflow server's log is $RUN_DIR/mlflow/server.log"
+  log "tests failed; the MLflow server's log is $MLOPS_MLFLOW_DIR/server.log"
   exit $rc
 fi
 log "all tests passed in $(( $(date +%s) - start ))s"
