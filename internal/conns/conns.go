@@ -5,12 +5,14 @@
 package conns
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
@@ -37,6 +39,42 @@ type ProviderData struct {
 	mlflowOnce   sync.Once
 	mlflowClient *mlflow.Client
 	mlflowDiags  diag.Diagnostics
+
+	kubeOnce   sync.Once
+	kubeClient *kube.Client
+	kubeDiags  diag.Diagnostics
+}
+
+// KubeClient returns the Kubernetes client, building it on first use. The
+// diagnostics name the missing or wrong setting and its environment variable.
+func (p *ProviderData) KubeClient() (*kube.Client, diag.Diagnostics) {
+	p.kubeOnce.Do(func() {
+		s := p.Kubernetes
+		ks := kube.Settings{
+			ConfigPath: s.ConfigPath, ConfigContext: s.ConfigContext, Host: s.Host, Token: s.Token,
+			ClusterCACertificate: s.ClusterCACertificate, ClientCertificate: s.ClientCertificate, ClientKey: s.ClientKey,
+			Insecure: s.Insecure, UserAgent: fmt.Sprintf("terraform-provider-mlops/%s", p.Version),
+		}
+		if s.Exec != nil {
+			ks.Exec = &kube.ExecSettings{APIVersion: s.Exec.APIVersion, Command: s.Exec.Command, Args: s.Exec.Args, Env: s.Exec.Env}
+		}
+		c, err := kube.New(ks)
+		if errors.Is(err, kube.ErrNotConfigured) {
+			p.kubeDiags.AddError("Kubernetes API server not configured",
+				"Serving and pipeline resources need a Kubernetes API server. Set kubernetes.config_path in the provider block "+
+					"(or KUBE_CONFIG_PATH, or KUBECONFIG) to use a kubeconfig file, or kubernetes.host (KUBE_HOST) with "+
+					"kubernetes.token (KUBE_TOKEN) or client certificates.")
+			return
+		}
+		if err != nil {
+			p.kubeDiags.AddError("Invalid Kubernetes settings",
+				fmt.Sprintf("The provider could not build a Kubernetes client: %s. Check kubernetes.config_path (KUBE_CONFIG_PATH/KUBECONFIG), "+
+					"kubernetes.config_context (KUBE_CTX), kubernetes.host (KUBE_HOST) and the certificates.", err))
+			return
+		}
+		p.kubeClient = c
+	})
+	return p.kubeClient, p.kubeDiags
 }
 
 // MLflowClient returns the registry client, building it on first use. The

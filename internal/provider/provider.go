@@ -25,6 +25,7 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/registry"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/serving"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -285,11 +286,11 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 }
 
 func (p *mlopsProvider) Resources(_ context.Context) []func() resource.Resource {
-	return registry.Resources()
+	return append(registry.Resources(), serving.Resources()...)
 }
 
 func (p *mlopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
-	return registry.DataSources()
+	return append(registry.DataSources(), serving.DataSources()...)
 }
 
 // str returns the configured value, else the first environment variable set.

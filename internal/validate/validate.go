@@ -141,3 +141,38 @@ func (notBlankValidator) ValidateString(_ context.Context, req validator.StringR
 			"The value is empty or only white space: give a non-empty value, or leave the attribute out where it is optional.")
 	}
 }
+
+var dns1035 = regexp.MustCompile(`^[a-z]([-a-z0-9]*[a-z0-9])?$`)
+
+// DNS1035LabelProblem returns why s is not an RFC 1035 label (a DNS label
+// that starts with a letter, as Kubernetes requires of service names), or "".
+func DNS1035LabelProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty"
+	case len(s) > 63:
+		return fmt.Sprintf("is %d characters long; a DNS label has at most 63", len(s))
+	case !dns1035.MatchString(s):
+		return "is not a DNS-1035 label: use lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"
+	}
+	return ""
+}
+
+// DNS1035Label checks that a string is an RFC 1035 label.
+func DNS1035Label() validator.String { return dns1035Validator{} }
+
+type dns1035Validator struct{}
+
+func (dns1035Validator) Description(context.Context) string {
+	return "must be a DNS-1035 label: at most 63 lower-case letters, digits and '-', starting with a letter and ending with a letter or digit"
+}
+func (v dns1035Validator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (dns1035Validator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := DNS1035LabelProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
+			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), msg))
+	}
+}

@@ -1,0 +1,261 @@
+// Package kube is the provider's Kubernetes client: a REST configuration
+// built from the provider's kubernetes settings (kubeconfig file and
+// context, host, token, certificates, exec credentials) and dynamic clients
+// for the custom resources the serving and pipeline resources manage.
+//
+// It is built once per provider instance, on first use; no discovery or
+// OpenAPI document is fetched, since the resources know their GVRs.
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+)
+
+// FieldManager is the server-side apply field manager of the provider.
+const FieldManager = "terraform-provider-mlops"
+
+// Settings are the provider's Kubernetes settings after environment fallbacks.
+type Settings struct {
+	ConfigPath           string
+	ConfigContext        string
+	Host                 string
+	Token                string
+	ClusterCACertificate string
+	ClientCertificate    string
+	ClientKey            string
+	Insecure             bool
+	Exec                 *ExecSettings
+	UserAgent            string
+}
+
+// ExecSettings describe an exec credential plugin.
+type ExecSettings struct {
+	APIVersion string
+	Command    string
+	Args       []string
+	Env        map[string]string
+}
+
+// ErrNotConfigured says that neither a kubeconfig nor a host was given.
+var ErrNotConfigured = errors.New("no Kubernetes API server configured")
+
+// RESTConfig builds the client configuration. Explicit settings override
+// the kubeconfig's values.
+func RESTConfig(s Settings) (*rest.Config, error) {
+	if s.ConfigPath == "" && s.Host == "" {
+		return nil, ErrNotConfigured
+	}
+	overrides := &clientcmd.ConfigOverrides{CurrentContext: s.ConfigContext}
+	if s.Host != "" {
+		overrides.ClusterInfo.Server = s.Host
+	}
+	if s.ClusterCACertificate != "" {
+		overrides.ClusterInfo.CertificateAuthorityData = []byte(s.ClusterCACertificate)
+	}
+	if s.Insecure {
+		overrides.ClusterInfo.InsecureSkipTLSVerify = true
+	}
+	if s.Token != "" {
+		overrides.AuthInfo.Token = s.Token
+	}
+	if s.ClientCertificate != "" {
+		overrides.AuthInfo.ClientCertificateData = []byte(s.ClientCertificate)
+	}
+	if s.ClientKey != "" {
+		overrides.AuthInfo.ClientKeyData = []byte(s.ClientKey)
+	}
+	if s.Exec != nil {
+		env := make([]clientcmdapi.ExecEnvVar, 0, len(s.Exec.Env))
+		for k, v := range s.Exec.Env {
+			env = append(env, clientcmdapi.ExecEnvVar{Name: k, Value: v})
+		}
+		overrides.AuthInfo.Exec = &clientcmdapi.ExecConfig{
+			APIVersion:      s.Exec.APIVersion,
+			Command:         s.Exec.Command,
+			Args:            s.Exec.Args,
+			Env:             env,
+			InteractiveMode: clientcmdapi.NeverExecInteractiveMode,
+		}
+	}
+
+	var cfg *rest.Config
+	var err error
+	if s.ConfigPath != "" {
+		rules := &clientcmd.ClientConfigLoadingRules{}
+		for _, p := range filepath.SplitList(s.ConfigPath) {
+			rules.Precedence = append(rules.Precedence, expandHome(p))
+		}
+		if len(rules.Precedence) == 1 {
+			rules.ExplicitPath = rules.Precedence[0]
+			if _, statErr := os.Stat(rules.ExplicitPath); statErr != nil {
+				return nil, fmt.Errorf("reading the kubeconfig %s: %w", rules.ExplicitPath, statErr)
+			}
+		}
+		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+	} else {
+		cfg, err = clientcmd.NewDefaultClientConfig(*clientcmdapi.NewConfig(), overrides).ClientConfig()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("building the Kubernetes client configuration: %w", err)
+	}
+	// The provider may manage many objects in one run: Terraform walks the
+	// graph with 10 workers, each refresh one GET.
+	cfg.QPS = 100
+	cfg.Burst = 200
+	cfg.UserAgent = s.UserAgent
+	return cfg, nil
+}
+
+func expandHome(p string) string {
+	if p == "~" || strings.HasPrefix(p, "~/") {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, strings.TrimPrefix(p, "~"))
+		}
+	}
+	return p
+}
+
+// Client reaches one Kubernetes API server.
+type Client struct {
+	dyn dynamic.Interface
+}
+
+// New builds a client from the settings.
+func New(s Settings) (*Client, error) {
+	cfg, err := RESTConfig(s)
+	if err != nil {
+		return nil, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
+	}
+	return &Client{dyn: dyn}, nil
+}
+
+// NewFromDynamic wraps an existing dynamic client (tests and tools).
+func NewFromDynamic(dyn dynamic.Interface) *Client { return &Client{dyn: dyn} }
+
+// Resource returns the dynamic client of one namespaced resource.
+func (c *Client) Resource(gvr schema.GroupVersionResource, namespace string) dynamic.ResourceInterface {
+	return c.dyn.Resource(gvr).Namespace(namespace)
+}
+
+// Get reads one object.
+func (c *Client) Get(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {
+	return c.Resource(gvr, namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+// Apply server-side-applies obj with the provider's field manager, taking
+// ownership of the fields it sets.
+func (c *Client) Apply(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	data, err := obj.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	force := true
+	return c.Resource(gvr, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
+		metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+}
+
+// Delete deletes one object; "not found" is success.
+func (c *Client) Delete(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
+	policy := metav1.DeletePropagationBackground
+	err := c.Resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// IsNotFound reports a 404 from the API server.
+func IsNotFound(err error) bool { return apierrors.IsNotFound(err) }
+
+// WaitFor watches one object until cond says it is done, the object is
+// deleted (gone=true), or ctx ends. cond gets the object as the server has
+// it now; the last object seen is returned in every case. The first check
+// uses a GET so that an object already in the wanted state returns at once.
+func (c *Client) WaitFor(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string,
+	cond func(*unstructured.Unstructured) (bool, error)) (last *unstructured.Unstructured, gone bool, err error) {
+	ri := c.Resource(gvr, namespace)
+	for {
+		obj, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return last, true, nil
+		}
+		if err != nil {
+			return last, false, err
+		}
+		last = obj
+		done, err := cond(obj)
+		if done || err != nil {
+			return last, false, err
+		}
+		w, err := ri.Watch(ctx, metav1.ListOptions{
+			FieldSelector:   "metadata.name=" + name,
+			ResourceVersion: obj.GetResourceVersion(),
+		})
+		if err != nil {
+			return last, false, err
+		}
+		last, gone, done, err = drain(ctx, w, last, cond)
+		w.Stop()
+		if done || gone || err != nil {
+			return last, gone, err
+		}
+		// The watch closed (server timeout, expired version): read again and
+		// watch anew.
+		select {
+		case <-ctx.Done():
+			return last, false, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func drain(ctx context.Context, w watch.Interface, last *unstructured.Unstructured,
+	cond func(*unstructured.Unstructured) (bool, error)) (*unstructured.Unstructured, bool, bool, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			return last, false, false, ctx.Err()
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return last, false, false, nil
+			}
+			switch ev.Type {
+			case watch.Deleted:
+				return last, true, false, nil
+			case watch.Error:
+				return last, false, false, nil // re-list and watch again
+			case watch.Added, watch.Modified:
+				obj, ok := ev.Object.(*unstructured.Unstructured)
+				if !ok {
+					continue
+				}
+				last = obj
+				done, err := cond(obj)
+				if done || err != nil {
+					return last, false, done, err
+				}
+			}
+		}
+	}
+}

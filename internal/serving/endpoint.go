@@ -1,0 +1,468 @@
+// Package serving implements mlops_endpoint and its data source: models
+// served by KServe InferenceServices through the Kubernetes API.
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+)
+
+var (
+	_ resource.Resource                     = &endpointResource{}
+	_ resource.ResourceWithConfigure        = &endpointResource{}
+	_ resource.ResourceWithImportState      = &endpointResource{}
+	_ resource.ResourceWithModifyPlan       = &endpointResource{}
+	_ resource.ResourceWithConfigValidators = &endpointResource{}
+)
+
+// Resources lists the family's resources.
+func Resources() []func() resource.Resource {
+	return []func() resource.Resource{NewEndpointResource}
+}
+
+// DataSources lists the family's data sources.
+func DataSources() []func() datasource.DataSource {
+	return []func() datasource.DataSource{NewEndpointDataSource}
+}
+
+// NewEndpointResource returns the mlops_endpoint resource.
+func NewEndpointResource() resource.Resource { return &endpointResource{} }
+
+type endpointResource struct {
+	data *conns.ProviderData
+}
+
+const (
+	endpointKind          = "endpoint"
+	defaultEndpointWait   = 20 * time.Minute
+	defaultEndpointDelete = 10 * time.Minute
+)
+
+func (r *endpointResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_endpoint"
+}
+
+func (r *endpointResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = endpointSchema(ctx)
+}
+
+func (r *endpointResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	pd, ok := req.ProviderData.(*conns.ProviderData)
+	if !ok {
+		diags.AddUnexpectedConfigure(&resp.Diagnostics, req.ProviderData)
+		return
+	}
+	r.data = pd
+}
+
+func (r *endpointResource) kube(d *diag.Diagnostics) *kube.Client {
+	if r.data == nil {
+		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
+		return nil
+	}
+	c, cd := r.data.KubeClient()
+	d.Append(cd...)
+	return c
+}
+
+// ModifyPlan fills the default namespace and resolves registry references
+// (alias → version → storage location) at plan time, so that a moved alias
+// shows as a planned change of resolved_version.
+func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	var plan endpointModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Namespace.IsUnknown() && req.State.Raw.IsNull() {
+		plan.Namespace = types.StringValue(r.data.Namespace)
+	}
+	var state *endpointModel
+	if !req.State.Raw.IsNull() {
+		state = &endpointModel{}
+		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+	}
+
+	r.resolveModels(ctx, &plan, true, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+
+	// Any change of what is served makes the status unknown until applied.
+	if state != nil && (!plan.Model.Equal(state.Model) || !plan.Canary.Equal(state.Canary) || !plan.Scaling.Equal(state.Scaling) ||
+		!plan.DeploymentMode.Equal(state.DeploymentMode)) {
+		plan.Ready = types.BoolUnknown()
+		plan.Traffic = types.MapUnknown(types.Int64Type)
+		plan.Conditions = types.ListUnknown(conditionType)
+	}
+	if state == nil && !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
+		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// resolveModels fills resolved_version and resolved_storage_uri of the model
+// and the canary. At plan time a reference that the registry does not know
+// yet (a version or alias created in the same apply) stays unknown and is
+// resolved at apply time; at apply time it is an error.
+func (r *endpointResource) resolveModels(ctx context.Context, m *endpointModel, atPlan bool, d *diag.Diagnostics) {
+	var mm modelModel
+	if m.Model.IsUnknown() || m.Model.IsNull() {
+		return
+	}
+	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
+	if atPlan || mm.ResolvedStorageURI.IsUnknown() {
+		mm.ResolvedVersion, mm.ResolvedStorageURI = r.resolve(ctx, path.Root("model"), mm.RegisteredModel, mm.Version, mm.Alias, mm.StorageURI, mm.Runtime, atPlan, d)
+		m.Model = objectValue(modelAttrTypes, mm, d)
+	}
+	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
+		var cm canaryModel
+		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
+		if atPlan || cm.ResolvedStorageURI.IsUnknown() {
+			cm.ResolvedVersion, cm.ResolvedStorageURI = r.resolve(ctx, path.Root("canary"), cm.RegisteredModel, cm.Version, cm.Alias, cm.StorageURI, mm.Runtime, atPlan, d)
+			m.Canary = objectValue(canaryAttrTypes, cm, d)
+		}
+	}
+}
+
+// resolve returns the version and storage URI to serve for one reference.
+func (r *endpointResource) resolve(ctx context.Context, at path.Path, registered, version, alias, storageURI, runtime types.String,
+	atPlan bool, d *diag.Diagnostics) (types.String, types.String) {
+	if registered.IsUnknown() || version.IsUnknown() || alias.IsUnknown() || storageURI.IsUnknown() {
+		return types.StringUnknown(), types.StringUnknown()
+	}
+	if registered.IsNull() {
+		return types.StringNull(), storageURI
+	}
+	c, cd := r.data.MLflowClient()
+	d.Append(cd...)
+	if c == nil {
+		return types.StringUnknown(), types.StringUnknown()
+	}
+	name := registered.ValueString()
+	v := version.ValueString()
+	if !alias.IsNull() {
+		mv, err := c.GetModelVersionByAlias(ctx, name, alias.ValueString())
+		if err != nil && atPlan && mlflow.IsNotFound(err) {
+			return types.StringUnknown(), types.StringUnknown() // created in this apply
+		}
+		if err != nil {
+			d.AddAttributeError(at.AtName("alias"), "Error resolving model alias", diags.Detail("model alias", name+"@"+alias.ValueString(), err))
+			return types.StringUnknown(), types.StringUnknown()
+		}
+		v = mv.Version
+	}
+	if !storageURI.IsNull() {
+		return types.StringValue(v), storageURI
+	}
+	loc, err := c.GetModelVersionDownloadURI(ctx, name, v)
+	if err != nil && atPlan && mlflow.IsNotFound(err) {
+		return types.StringValue(v), types.StringUnknown() // created in this apply
+	}
+	if err != nil {
+		if mlflow.IsNotFound(err) {
+			d.AddAttributeError(at.AtName("version"), "Model version not found",
+				fmt.Sprintf("The registry has no version %s of model %q. Register it first, or name another version.\n\nServer said: %s", v, name, err))
+		} else {
+			diags.AddAPIError(d, "reading the storage location of", "model version", name+"/"+v, err)
+		}
+		return types.StringUnknown(), types.StringUnknown()
+	}
+	if scheme := uriScheme(loc); unservableSchemes[scheme] && runtime.IsNull() {
+		d.AddAttributeError(at, "Model location not servable by KServe",
+			fmt.Sprintf("Version %s of model %q is stored at %s, a %s URI that KServe's storage initializer cannot read. "+
+				"Set storage_uri to where the files are (s3://, gs://, https://, pvc://, ...), or set model.runtime to a ServingRuntime that resolves MLflow URIs.",
+				v, name, loc, scheme))
+		return types.StringUnknown(), types.StringUnknown()
+	}
+	return types.StringValue(v), types.StringValue(loc)
+}
+
+var unservableSchemes = map[string]bool{"runs": true, "models": true, "mlflow-artifacts": true}
+
+func uriScheme(u string) string {
+	if i := strings.Index(u, ":"); i > 0 {
+		return u[:i]
+	}
+	return ""
+}
+
+func (r *endpointResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan endpointModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultEndpointWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	r.resolveModels(ctx, &plan, false, &resp.Diagnostics)
+	spec := expand(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := spec.Namespace + "/" + spec.Name
+	if _, err := c.Get(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); err == nil {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating endpoint",
+			fmt.Sprintf("The InferenceService %s exists already. Import it with `terraform import <address> %s`, or choose another name.", id, id))
+		return
+	} else if !kube.IsNotFound(err) {
+		addKubeError(&resp.Diagnostics, "creating", id, err)
+		return
+	}
+
+	// In Knative mode a canary needs a rolled-out revision of the model
+	// first: serve the model alone, then add the canary.
+	steps := []endpointSpec{spec}
+	if spec.Canary != nil && spec.Mode == ModeKnative {
+		first := spec
+		first.Canary = nil
+		steps = []endpointSpec{first, spec}
+	}
+	var obj *unstructured.Unstructured
+	for i, s := range steps {
+		var err error
+		obj, err = c.Apply(ctx, InferenceServiceGVR, s.toObject())
+		if err != nil {
+			addKubeError(&resp.Diagnostics, "creating", id, err)
+			return
+		}
+		if i == 0 {
+			// Record the object at once: whatever happens next, the state
+			// knows it, and a failed create leaves it tainted.
+			flatten(ctx, obj, &plan, &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+		if plan.WaitForReady.ValueBool() || i < len(steps)-1 {
+			if obj = r.waitReady(ctx, c, spec, "creating", &resp.Diagnostics); resp.Diagnostics.HasError() {
+				if obj != nil {
+					flatten(ctx, obj, &plan, &resp.Diagnostics)
+					resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+				}
+				return
+			}
+		}
+	}
+	flatten(ctx, obj, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state endpointModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, 5*time.Minute)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	obj, err := c.Get(ctx, InferenceServiceGVR, ns, name)
+	if kube.IsNotFound(err) {
+		diags.AddNotFoundWarning(&resp.Diagnostics, endpointKind, ns+"/"+name)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "reading", ns+"/"+name, err)
+		return
+	}
+	flatten(ctx, obj, &state, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *endpointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state endpointModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultEndpointWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	r.resolveModels(ctx, &plan, false, &resp.Diagnostics)
+	want := expand(ctx, plan, &resp.Diagnostics)
+	prior := expand(ctx, state, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := want.Namespace + "/" + want.Name
+
+	var obj *unstructured.Unstructured
+	if !plan.Rollout.IsNull() && modelChanged(prior.Model, want.Model) {
+		var rm rolloutModel
+		resp.Diagnostics.Append(plan.Rollout.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
+		var steps []int64
+		resp.Diagnostics.Append(rm.Steps.ElementsAs(ctx, &steps, false)...)
+		interval, _ := time.ParseDuration(rm.Interval.ValueString())
+		if resp.Diagnostics.HasError() {
+			return
+		}
+		var failed bool
+		obj, failed = r.rollout(ctx, c, prior, want, steps, interval, &resp.Diagnostics)
+		if failed {
+			// Traffic is back on the previous model: record what is served.
+			if obj != nil {
+				flatten(ctx, obj, &state, &resp.Diagnostics)
+			}
+			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+			return
+		}
+	} else {
+		var err error
+		obj, err = c.Apply(ctx, InferenceServiceGVR, want.toObject())
+		if err != nil {
+			addKubeError(&resp.Diagnostics, "updating", id, err)
+			return
+		}
+		if plan.WaitForReady.ValueBool() {
+			if waited := r.waitReady(ctx, c, want, "updating", &resp.Diagnostics); waited != nil {
+				obj = waited
+			}
+		}
+	}
+	if obj != nil {
+		flatten(ctx, obj, &plan, &resp.Diagnostics)
+	}
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state endpointModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultEndpointDelete)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	if err := c.Delete(ctx, InferenceServiceGVR, ns, name); err != nil {
+		addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
+		return
+	}
+	last, gone, err := c.WaitFor(ctx, InferenceServiceGVR, ns, name, func(*unstructured.Unstructured) (bool, error) { return false, nil })
+	if err != nil || !gone {
+		detail := fmt.Sprintf("The InferenceService %s/%s was deleted but is still there: %v.", ns, name, err)
+		if last != nil && len(last.GetFinalizers()) > 0 {
+			detail += fmt.Sprintf(" It waits for its finalizers %v: check that the KServe controller is running.", last.GetFinalizers())
+		}
+		resp.Diagnostics.AddError("Error deleting endpoint", detail+" Raise timeouts.delete if deletion is slow.")
+	}
+}
+
+func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ns, name, ok := strings.Cut(req.ID, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID of mlops_endpoint is `<namespace>/<name>`, such as `ml-serving/churn`; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_ready"), true)...)
+}
+
+// waitReady watches the object until its current generation is ready,
+// fails, or ctx ends; errors name the last condition's reason and message.
+func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) *unstructured.Unstructured {
+	var last readiness
+	obj, gone, err := c.WaitFor(ctx, InferenceServiceGVR, spec.Namespace, spec.Name, func(o *unstructured.Unstructured) (bool, error) {
+		last = readinessOf(o)
+		return last.Ready || last.Failed, nil
+	})
+	id := spec.Namespace + "/" + spec.Name
+	switch {
+	case gone:
+		d.AddError(fmt.Sprintf("Error %s endpoint", action), fmt.Sprintf("The InferenceService %s was deleted while waiting for it to become ready.", id))
+	case errors.Is(err, context.DeadlineExceeded):
+		d.AddError(fmt.Sprintf("Error %s endpoint", action),
+			fmt.Sprintf("The InferenceService %s did not become ready in time. Last condition: %s: %s.\n\n"+
+				"Raise timeouts.%s, or set wait_for_ready = false to return without waiting.", id, last.Reason, last.Message, timeoutName(action)))
+	case err != nil:
+		addKubeError(d, action, id, err)
+	case last.Failed:
+		d.AddError(fmt.Sprintf("Error %s endpoint", action),
+			fmt.Sprintf("KServe reports that the InferenceService %s cannot become ready: %s: %s.\n\n"+
+				"The endpoint stays in the state; fix the model (or its storage URI) and apply again.", id, last.Reason, last.Message))
+	}
+	return obj
+}
+
+func timeoutName(action string) string {
+	if action == "creating" {
+		return "create"
+	}
+	return "update"
+}
+
+// modelChanged reports whether the served model differs.
+func modelChanged(a, b modelSpec) bool {
+	return mustJSON(a.toMap()) != mustJSON(b.toMap())
+}
+
+func addKubeError(d *diag.Diagnostics, action, id string, err error) {
+	hint := ""
+	switch {
+	case kube.IsNotFound(err) && strings.Contains(err.Error(), "namespaces"):
+		hint = "The namespace does not exist: create it first (for example with the kubernetes provider's kubernetes_namespace)."
+	case kube.IsNotFound(err):
+		hint = "The API server does not serve InferenceServices: is KServe installed in this cluster?"
+	case strings.Contains(err.Error(), "is invalid"):
+		hint = "The API server refused the object: correct the configuration as its message says."
+	case strings.Contains(err.Error(), "forbidden"):
+		hint = "The Kubernetes user lacks permission: grant it access to inferenceservices.serving.kserve.io in this namespace."
+	}
+	d.AddError(fmt.Sprintf("Error %s endpoint", action),
+		strings.TrimSpace(fmt.Sprintf("The InferenceService %s could not be processed. %s\n\nServer said: %s", id, hint, err)))
+}
+
+// int64Map is used by the data source.
+func int64Map(m map[string]int64) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.Int64Value(v)
+	}
+	return types.MapValueMust(types.Int64Type, elems)
+}

@@ -1,0 +1,234 @@
+package serving
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+)
+
+// expand turns the planned model into the spec to apply. The resolved
+// values must be known (the plan resolved them).
+func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointSpec {
+	e := endpointSpec{Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(), Mode: m.DeploymentMode.ValueString()}
+	var mm modelModel
+	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
+	e.Model = modelSpec{
+		StorageURI:    mm.ResolvedStorageURI.ValueString(),
+		Format:        mm.Format.ValueString(),
+		FormatVersion: mm.FormatVersion.ValueString(),
+		Runtime:       mm.Runtime.ValueString(),
+		Protocol:      mm.Protocol.ValueString(),
+		Ref: registryRefSpec{
+			RegisteredModel: mm.RegisteredModel.ValueString(), Version: mm.Version.ValueString(),
+			Alias: mm.Alias.ValueString(), ResolvedVersion: mm.ResolvedVersion.ValueString(), StorageURI: mm.StorageURI.ValueString(),
+		},
+	}
+	if !mm.Env.IsNull() && !mm.Env.IsUnknown() {
+		e.Model.Env = map[string]string{}
+		d.Append(mm.Env.ElementsAs(ctx, &e.Model.Env, false)...)
+	}
+	if !mm.Resources.IsNull() && !mm.Resources.IsUnknown() {
+		var rm resourcesModel
+		d.Append(mm.Resources.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
+		e.Model.Resources = &resourceSpec{CPU: rm.CPU.ValueString(), Memory: rm.Memory.ValueString(), GPU: rm.GPU.ValueInt64Pointer()}
+	}
+	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
+		var cm canaryModel
+		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
+		c := e.Model // the canary serves with the model's format, runtime and resources
+		c.StorageURI = cm.ResolvedStorageURI.ValueString()
+		c.Ref = registryRefSpec{
+			RegisteredModel: cm.RegisteredModel.ValueString(), Version: cm.Version.ValueString(),
+			Alias: cm.Alias.ValueString(), ResolvedVersion: cm.ResolvedVersion.ValueString(), StorageURI: cm.StorageURI.ValueString(),
+		}
+		e.Canary = &c
+		e.CanaryPercent = cm.TrafficPercent.ValueInt64()
+	}
+	if !m.Scaling.IsNull() && !m.Scaling.IsUnknown() {
+		var sm scalingModel
+		d.Append(m.Scaling.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
+		e.Scaling = &scalingSpec{
+			MinReplicas: sm.MinReplicas.ValueInt64Pointer(), MaxReplicas: sm.MaxReplicas.ValueInt64Pointer(),
+			Target: sm.Target.ValueInt64Pointer(), Metric: sm.Metric.ValueString(),
+		}
+	}
+	return e
+}
+
+// flatten copies what the provider manages from the live object into m.
+// Optional attributes that were null stay null unless the live object has a
+// value the provider owns (so KServe's defaults cause no diff, and an import
+// recovers what the provider had applied).
+func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointModel, d *diag.Diagnostics) {
+	live := fromObject(obj)
+	owned := ownedFields(obj)
+	m.ID = types.StringValue(live.Namespace + "/" + live.Name)
+	m.Name = types.StringValue(live.Name)
+	m.Namespace = types.StringValue(live.Namespace)
+	m.DeploymentMode = types.StringValue(live.Mode)
+
+	var prior modelModel
+	if !m.Model.IsNull() && !m.Model.IsUnknown() {
+		d.Append(m.Model.As(ctx, &prior, basetypes.ObjectAsOptions{})...)
+	} else {
+		prior = modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes)}
+	}
+	lm := live.Model
+	mm := modelModel{
+		RegisteredModel:    optString(lm.Ref.RegisteredModel),
+		Version:            optString(lm.Ref.Version),
+		Alias:              optString(lm.Ref.Alias),
+		StorageURI:         optString(lm.Ref.StorageURI),
+		Format:             types.StringValue(lm.Format),
+		FormatVersion:      optString(lm.FormatVersion),
+		Runtime:            optString(lm.Runtime),
+		Protocol:           types.StringValue(lm.Protocol),
+		ResolvedVersion:    optString(lm.Ref.ResolvedVersion),
+		ResolvedStorageURI: types.StringValue(lm.StorageURI),
+		Env:                types.MapNull(types.StringType),
+		Resources:          types.ObjectNull(resourcesAttrTypes),
+	}
+	if lm.Protocol == "" {
+		mm.Protocol = prior.Protocol
+	}
+	if lm.Ref == (registryRefSpec{}) && !prior.ResolvedStorageURI.IsNull() && !prior.ResolvedStorageURI.IsUnknown() {
+		// Not made by this provider (or annotations removed): keep the
+		// references the state had; the storage URI still tells drift.
+		mm.RegisteredModel, mm.Version, mm.Alias, mm.StorageURI, mm.ResolvedVersion =
+			prior.RegisteredModel, prior.Version, prior.Alias, prior.StorageURI, prior.ResolvedVersion
+	} else if lm.Ref == (registryRefSpec{}) {
+		mm.StorageURI = optString(lm.StorageURI) // an object made elsewhere, imported: storage_uri alone
+	}
+	if (!prior.Env.IsNull() || owned["env"]) && lm.Env != nil {
+		mm.Env = stringMap(lm.Env)
+	} else if !prior.Env.IsNull() {
+		mm.Env = types.MapValueMust(types.StringType, map[string]attr.Value{})
+	}
+	if (!prior.Resources.IsNull() || owned["resources"]) && lm.Resources != nil {
+		r := lm.Resources
+		var gpu types.Int64
+		if r.GPU != nil {
+			gpu = types.Int64Value(*r.GPU)
+		} else {
+			gpu = types.Int64Null()
+		}
+		if !prior.Resources.IsNull() {
+			// A GPU count of 0 in the configuration is not applied: keep it.
+			var pr resourcesModel
+			d.Append(prior.Resources.As(ctx, &pr, basetypes.ObjectAsOptions{})...)
+			if r.GPU == nil && !pr.GPU.IsNull() && pr.GPU.ValueInt64() == 0 {
+				gpu = pr.GPU
+			}
+		}
+		mm.Resources = types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{
+			"cpu": optString(r.CPU), "memory": optString(r.Memory), "gpu": gpu,
+		})
+	}
+	m.Model = objectValue(modelAttrTypes, mm, d)
+
+	if live.Canary != nil {
+		lc := live.Canary
+		cm := canaryModel{
+			RegisteredModel:    optString(lc.Ref.RegisteredModel),
+			Version:            optString(lc.Ref.Version),
+			Alias:              optString(lc.Ref.Alias),
+			StorageURI:         optString(lc.Ref.StorageURI),
+			TrafficPercent:     types.Int64Value(live.CanaryPercent),
+			ResolvedVersion:    optString(lc.Ref.ResolvedVersion),
+			ResolvedStorageURI: types.StringValue(lc.StorageURI),
+		}
+		if lc.Ref == (registryRefSpec{}) {
+			cm.StorageURI = optString(lc.StorageURI)
+		}
+		m.Canary = objectValue(canaryAttrTypes, cm, d)
+	} else {
+		m.Canary = types.ObjectNull(canaryAttrTypes)
+	}
+
+	if live.Scaling != nil && (!m.Scaling.IsNull() || owned["scaling"]) {
+		s := live.Scaling
+		m.Scaling = types.ObjectValueMust(scalingAttrTypes, map[string]attr.Value{
+			"min_replicas": types.Int64PointerValue(s.MinReplicas),
+			"max_replicas": types.Int64PointerValue(s.MaxReplicas),
+			"metric":       optString(s.Metric),
+			"target":       types.Int64PointerValue(s.Target),
+		})
+	} else {
+		m.Scaling = types.ObjectNull(scalingAttrTypes)
+	}
+	if m.WaitForReady.IsNull() || m.WaitForReady.IsUnknown() {
+		m.WaitForReady = types.BoolValue(true)
+	}
+	if m.Rollout.IsUnknown() {
+		m.Rollout = types.ObjectNull(map[string]attr.Type{"steps": types.ListType{ElemType: types.Int64Type}, "interval": types.StringType})
+	}
+	flattenStatus(obj, m)
+}
+
+// flattenStatus copies the computed status attributes.
+func flattenStatus(obj *unstructured.Unstructured, m *endpointModel) {
+	url, _, _ := unstructured.NestedString(obj.Object, "status", "url")
+	m.URL = types.StringValue(url)
+	m.Ready = types.BoolValue(readinessOf(obj).Ready)
+	traffic := map[string]attr.Value{}
+	for k, v := range trafficOf(obj) {
+		traffic[k] = types.Int64Value(v)
+	}
+	m.Traffic = types.MapValueMust(types.Int64Type, traffic)
+	conds := conditionsOf(obj)
+	sort.SliceStable(conds, func(i, j int) bool { return conds[i].Type < conds[j].Type })
+	items := make([]attr.Value, 0, len(conds))
+	for _, c := range conds {
+		items = append(items, types.ObjectValueMust(conditionAttrTypes, map[string]attr.Value{
+			"type": types.StringValue(c.Type), "status": types.StringValue(c.Status),
+			"reason": types.StringValue(c.Reason), "message": types.StringValue(c.Message),
+		}))
+	}
+	m.Conditions = types.ListValueMust(conditionType, items)
+}
+
+// ownedFields tells which optional parts of the spec the provider's field
+// manager owns (applied), from metadata.managedFields.
+func ownedFields(obj *unstructured.Unstructured) map[string]bool {
+	out := map[string]bool{}
+	for _, mf := range obj.GetManagedFields() {
+		if mf.Manager != kube.FieldManager || mf.FieldsV1 == nil {
+			continue
+		}
+		raw := string(mf.FieldsV1.Raw)
+		out["env"] = out["env"] || strings.Contains(raw, `"f:env"`)
+		out["resources"] = out["resources"] || strings.Contains(raw, `"f:resources"`)
+		out["scaling"] = out["scaling"] || strings.Contains(raw, `"f:minReplicas"`) || strings.Contains(raw, `"f:maxReplicas"`) ||
+			strings.Contains(raw, `"f:scaleMetric"`) || strings.Contains(raw, `"f:scaleTarget"`)
+	}
+	return out
+}
+
+func optString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func stringMap(m map[string]string) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+func objectValue(attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) types.Object {
+	obj, dd := types.ObjectValueFrom(context.Background(), attrTypes, v)
+	d.Append(dd...)
+	return obj
+}

@@ -1,0 +1,300 @@
+package serving
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/resourcevalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+// endpointModel is the resource's Terraform model.
+type endpointModel struct {
+	ID             types.String   `tfsdk:"id"`
+	Name           types.String   `tfsdk:"name"`
+	Namespace      types.String   `tfsdk:"namespace"`
+	DeploymentMode types.String   `tfsdk:"deployment_mode"`
+	Model          types.Object   `tfsdk:"model"`
+	Canary         types.Object   `tfsdk:"canary"`
+	Scaling        types.Object   `tfsdk:"scaling"`
+	Rollout        types.Object   `tfsdk:"rollout"`
+	WaitForReady   types.Bool     `tfsdk:"wait_for_ready"`
+	URL            types.String   `tfsdk:"url"`
+	Ready          types.Bool     `tfsdk:"ready"`
+	Traffic        types.Map      `tfsdk:"traffic"`
+	Conditions     types.List     `tfsdk:"conditions"`
+	Timeouts       timeouts.Value `tfsdk:"timeouts"`
+}
+
+type modelModel struct {
+	RegisteredModel    types.String `tfsdk:"registered_model"`
+	Version            types.String `tfsdk:"version"`
+	Alias              types.String `tfsdk:"alias"`
+	StorageURI         types.String `tfsdk:"storage_uri"`
+	Format             types.String `tfsdk:"format"`
+	FormatVersion      types.String `tfsdk:"format_version"`
+	Runtime            types.String `tfsdk:"runtime"`
+	Protocol           types.String `tfsdk:"protocol"`
+	Env                types.Map    `tfsdk:"env"`
+	Resources          types.Object `tfsdk:"resources"`
+	ResolvedVersion    types.String `tfsdk:"resolved_version"`
+	ResolvedStorageURI types.String `tfsdk:"resolved_storage_uri"`
+}
+
+type canaryModel struct {
+	RegisteredModel    types.String `tfsdk:"registered_model"`
+	Version            types.String `tfsdk:"version"`
+	Alias              types.String `tfsdk:"alias"`
+	StorageURI         types.String `tfsdk:"storage_uri"`
+	TrafficPercent     types.Int64  `tfsdk:"traffic_percent"`
+	ResolvedVersion    types.String `tfsdk:"resolved_version"`
+	ResolvedStorageURI types.String `tfsdk:"resolved_storage_uri"`
+}
+
+type resourcesModel struct {
+	CPU    types.String `tfsdk:"cpu"`
+	Memory types.String `tfsdk:"memory"`
+	GPU    types.Int64  `tfsdk:"gpu"`
+}
+
+type scalingModel struct {
+	MinReplicas types.Int64  `tfsdk:"min_replicas"`
+	MaxReplicas types.Int64  `tfsdk:"max_replicas"`
+	Metric      types.String `tfsdk:"metric"`
+	Target      types.Int64  `tfsdk:"target"`
+}
+
+type rolloutModel struct {
+	Steps    types.List   `tfsdk:"steps"`
+	Interval types.String `tfsdk:"interval"`
+}
+
+var (
+	resourcesAttrTypes = map[string]attr.Type{"cpu": types.StringType, "memory": types.StringType, "gpu": types.Int64Type}
+	modelAttrTypes     = map[string]attr.Type{
+		"registered_model": types.StringType, "version": types.StringType, "alias": types.StringType,
+		"storage_uri": types.StringType, "format": types.StringType, "format_version": types.StringType,
+		"runtime": types.StringType, "protocol": types.StringType, "env": types.MapType{ElemType: types.StringType},
+		"resources":        types.ObjectType{AttrTypes: resourcesAttrTypes},
+		"resolved_version": types.StringType, "resolved_storage_uri": types.StringType,
+	}
+	canaryAttrTypes = map[string]attr.Type{
+		"registered_model": types.StringType, "version": types.StringType, "alias": types.StringType,
+		"storage_uri": types.StringType, "traffic_percent": types.Int64Type,
+		"resolved_version": types.StringType, "resolved_storage_uri": types.StringType,
+	}
+	scalingAttrTypes = map[string]attr.Type{
+		"min_replicas": types.Int64Type, "max_replicas": types.Int64Type, "metric": types.StringType, "target": types.Int64Type,
+	}
+	conditionAttrTypes = map[string]attr.Type{
+		"type": types.StringType, "status": types.StringType, "reason": types.StringType, "message": types.StringType,
+	}
+	conditionType = types.ObjectType{AttrTypes: conditionAttrTypes}
+)
+
+// Deployment modes and protocols.
+const (
+	ModeStandard = "Standard"
+	ModeKnative  = "Knative"
+)
+
+func registryRefAttributes(what string) map[string]schema.Attribute {
+	return map[string]schema.Attribute{
+		"registered_model": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Registered model in the MLflow registry whose version " + what + " serves. Give exactly one of `version` or `alias` with it.",
+			Validators:          []validator.String{validate.NotBlank()},
+		},
+		"version": schema.StringAttribute{
+			Optional:            true,
+			MarkdownDescription: "Version of `registered_model`, such as `\"7\"`. Conflicts with `alias`.",
+			Validators:          []validator.String{validate.VersionNumber()},
+		},
+		"alias": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Alias of `registered_model`, such as `champion`, resolved against the registry during plan: " +
+				"when the alias has moved since the last apply, the plan shows `resolved_version` changing, and applying it serves the new version. Conflicts with `version`.",
+			Validators: []validator.String{validate.Alias()},
+		},
+		"storage_uri": schema.StringAttribute{
+			Optional: true,
+			MarkdownDescription: "Where the model's files are (`s3://`, `gs://`, `https://`, `pvc://`, `hf://`, …): alone, instead of a registry reference, " +
+				"or with one, to override the version's storage location.",
+			Validators: []validator.String{validate.NotBlank()},
+		},
+		"resolved_version": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "The registry version served: `version`, or what `alias` pointed at during the last plan. Null without a registry reference.",
+		},
+		"resolved_storage_uri": schema.StringAttribute{
+			Computed:            true,
+			MarkdownDescription: "The storage URI served: `storage_uri`, else the registry version's storage location.",
+		},
+	}
+}
+
+func endpointSchema(ctx context.Context) schema.Schema {
+	modelAttrs := registryRefAttributes("the endpoint")
+	modelAttrs["format"] = schema.StringAttribute{
+		Optional: true, Computed: true, Default: stringdefault.StaticString("mlflow"),
+		MarkdownDescription: "Model format (`modelFormat.name`), such as `mlflow`, `sklearn`, `xgboost`. Default `mlflow`.",
+		Validators:          []validator.String{validate.NotBlank()},
+	}
+	modelAttrs["format_version"] = schema.StringAttribute{Optional: true, MarkdownDescription: "Model format version (`modelFormat.version`)."}
+	modelAttrs["runtime"] = schema.StringAttribute{
+		Optional:            true,
+		MarkdownDescription: "Name of a KServe `ServingRuntime` to use instead of KServe's choice for the format.",
+	}
+	modelAttrs["protocol"] = schema.StringAttribute{
+		Optional: true, Computed: true, Default: stringdefault.StaticString("v2"),
+		MarkdownDescription: "Inference protocol: `v1`, `v2`, `grpc-v1` or `grpc-v2`. Default `v2`.",
+		Validators:          []validator.String{stringvalidator.OneOf("v1", "v2", "grpc-v1", "grpc-v2")},
+	}
+	modelAttrs["env"] = schema.MapAttribute{
+		Optional: true, ElementType: types.StringType,
+		MarkdownDescription: "Environment variables of the model server.",
+	}
+	modelAttrs["resources"] = schema.SingleNestedAttribute{
+		Optional:            true,
+		MarkdownDescription: "Requests and limits of the model server (each value is used for both).",
+		Attributes: map[string]schema.Attribute{
+			"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"1\"` or `\"500m\"`."},
+			"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"2Gi\"`."},
+			"gpu": schema.Int64Attribute{
+				Optional: true, MarkdownDescription: "Number of GPUs (`nvidia.com/gpu`).",
+				Validators: []validator.Int64{int64validator.AtLeast(0)},
+			},
+		},
+	}
+
+	canaryAttrs := registryRefAttributes("the canary")
+	canaryAttrs["traffic_percent"] = schema.Int64Attribute{
+		Required:            true,
+		MarkdownDescription: "Share of requests that the canary receives, 0 to 100. `0` is a dark launch.",
+		Validators:          []validator.Int64{int64validator.Between(0, 100)},
+	}
+
+	return schema.Schema{
+		MarkdownDescription: "A model served behind an endpoint: one KServe `InferenceService` (`serving.kserve.io/v1beta1`), " +
+			"with an optional canary, progressive rollout with automatic rollback, and waits you can tune. " +
+			"The provider applies the object with server-side apply and compares only the fields it manages: defaults " +
+			"that KServe's webhooks add never cause a diff.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "`<namespace>/<name>`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Required:            true,
+				MarkdownDescription: "Name of the InferenceService: a DNS-1035 label. Changing it replaces the endpoint.",
+				Validators:          []validator.String{validate.DNS1035Label()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"namespace": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Namespace; default: the provider's `namespace`. Changing it replaces the endpoint.",
+				Validators:          []validator.String{validate.DNSLabel()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+			},
+			"deployment_mode": schema.StringAttribute{
+				Optional: true, Computed: true, Default: stringdefault.StaticString(ModeStandard),
+				MarkdownDescription: "KServe deployment mode: `Standard` (default; formerly RawDeployment) or `Knative` (formerly Serverless). Changing it replaces the endpoint.",
+				Validators:          []validator.String{stringvalidator.OneOf(ModeStandard, ModeKnative)},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"model": schema.SingleNestedAttribute{
+				Required: true,
+				MarkdownDescription: "The model served: `registered_model` with exactly one of `version` or `alias`, or `storage_uri` alone. " +
+					"With a registered model, the storage URI is the version's `storage_location` unless `storage_uri` overrides it.",
+				Attributes: modelAttrs,
+			},
+			"canary": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "A second model and its share of traffic. Standard mode uses `spec.canary`; Knative mode " +
+					"`canaryTrafficPercent` (the canary becomes the newest revision, the model keeps the rest). Conflicts with `rollout`.",
+				Attributes: canaryAttrs,
+			},
+			"scaling": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "Autoscaling of the predictor.",
+				Attributes: map[string]schema.Attribute{
+					"min_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Minimum replicas; `0` scales to zero.", Validators: []validator.Int64{int64validator.AtLeast(0)}},
+					"max_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Maximum replicas.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+					"metric": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "Scaling metric: `cpu`, `memory`, `concurrency` or `rps`.",
+						Validators: []validator.String{stringvalidator.OneOf("cpu", "memory", "concurrency", "rps")},
+					},
+					"target": schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+				},
+			},
+			"rollout": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Progressive rollout. When `model` changes on an existing endpoint, the new model is served as a canary " +
+					"at each step for `interval`, its readiness checked, then promoted to 100% and the canary removed. If the new model " +
+					"is not ready at a step, all traffic goes back to the previous model and the apply fails naming the step. Conflicts with `canary`.",
+				Attributes: map[string]schema.Attribute{
+					"steps": schema.ListAttribute{
+						Required: true, ElementType: types.Int64Type,
+						MarkdownDescription: "Traffic percentages of the new model before promotion, ascending, each 1 to 99, such as `[10, 50]`.",
+						Validators:          []validator.List{listvalidator.SizeAtLeast(1), ascendingPercentSteps{}},
+					},
+					"interval": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString("60s"),
+						MarkdownDescription: "Bake time at each step, after the new model is ready. Default `60s`.",
+						Validators:          []validator.String{validate.Duration()},
+					},
+				},
+			},
+			"wait_for_ready": schema.BoolAttribute{
+				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
+				MarkdownDescription: "Wait, within the create or update timeout, until KServe reports the endpoint ready. Default `true`.",
+			},
+			"url": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "URL of the endpoint (`status.url`).",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether KServe reports the current generation `Ready`."},
+			"traffic": schema.MapAttribute{
+				Computed: true, ElementType: types.Int64Type,
+				MarkdownDescription: "Traffic split reported by KServe: `model` and, when a canary serves, `canary` → percent.",
+			},
+			"conditions": schema.ListNestedAttribute{
+				Computed:            true,
+				MarkdownDescription: "KServe's status conditions.",
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"type":    schema.StringAttribute{Computed: true, MarkdownDescription: "Condition type, such as `Ready`."},
+					"status":  schema.StringAttribute{Computed: true, MarkdownDescription: "`True`, `False` or `Unknown`."},
+					"reason":  schema.StringAttribute{Computed: true, MarkdownDescription: "Machine-readable reason."},
+					"message": schema.StringAttribute{Computed: true, MarkdownDescription: "Human-readable message."},
+				}},
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// ConfigValidators: cross-attribute rules, checked at plan time.
+func (r *endpointResource) ConfigValidators(context.Context) []resource.ConfigValidator {
+	return []resource.ConfigValidator{
+		resourcevalidator.Conflicting(path.MatchRoot("rollout"), path.MatchRoot("canary")),
+		registryRef{root: path.Root("model")},
+		registryRef{root: path.Root("canary")},
+		scalingBounds{},
+	}
+}

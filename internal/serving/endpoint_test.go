@@ -1,0 +1,564 @@
+package serving_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
+	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
+	"github.com/hashicorp/terraform-plugin-testing/plancheck"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
+	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/serving"
+)
+
+const epAddr = "mlops_endpoint.test"
+
+func preCheck(t *testing.T) {
+	acctest.PreCheckKube(t)
+	acctest.PreCheckMLflow(t)
+}
+
+func live(t *testing.T, ns, name string) *unstructured.Unstructured {
+	t.Helper()
+	obj, err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("reading %s/%s: %v", ns, name, err)
+	}
+	return obj
+}
+
+// patch changes the live object outside Terraform, as kubectl edit would.
+func patch(t *testing.T, ns, name string, p map[string]any) {
+	t.Helper()
+	data, _ := json.Marshal(p)
+	_, err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Patch(context.Background(), name,
+		types.MergePatchType, data, metav1.PatchOptions{FieldManager: "kubectl-edit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func checkEndpointDestroy(t *testing.T) resource.TestCheckFunc {
+	return func(s *terraform.State) error {
+		for _, rs := range s.RootModule().Resources {
+			if rs.Type != "mlops_endpoint" {
+				continue
+			}
+			_, err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(rs.Primary.Attributes["namespace"]).
+				Get(context.Background(), rs.Primary.Attributes["name"], metav1.GetOptions{})
+			if err == nil {
+				return fmt.Errorf("InferenceService %s still exists", rs.Primary.ID)
+			}
+			if !apierrors.IsNotFound(err) {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+func storageEndpoint(ns, name, uri, extra string) string {
+	return fmt.Sprintf(`
+resource "mlops_endpoint" "test" {
+  name      = %q
+  namespace = %q
+  model = {
+    storage_uri = %q
+    format      = "sklearn"
+  }
+  %s
+}
+`, name, ns, uri, extra)
+}
+
+func TestAccEndpoint_basic(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("id"), knownvalue.StringExact(ns+"/churn")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("url"), knownvalue.StringExact("http://churn."+ns+".example.com")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("deployment_mode"), knownvalue.StringExact("Standard")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/churn/1")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("protocol"), knownvalue.StringExact("v2")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("conditions"), knownvalue.ListPartial(map[int]knownvalue.Check{
+						2: knownvalue.ObjectPartial(map[string]knownvalue.Check{"type": knownvalue.StringExact("Ready"), "status": knownvalue.StringExact("True")}),
+					})),
+				},
+			},
+			{
+				// The stand-in added KServe's webhook defaults (resources, a
+				// label): the provider does not manage them, so no diff.
+				PreConfig: func() {
+					obj := live(t, ns, "churn")
+					if _, found, _ := unstructured.NestedMap(obj.Object, "spec", "predictor", "model", "resources"); !found {
+						t.Fatal("the stand-in did not add its defaults: this test proves nothing without them")
+					}
+				},
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+			},
+			{
+				ResourceName:            epAddr,
+				ImportState:             true,
+				ImportStateId:           ns + "/churn",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				// Scaling changes in place.
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "concurrency", target = 10 }`),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("scaling").AtMapKey("max_replicas"), knownvalue.Int64Exact(4)),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					liveCheck(func() error {
+						obj := live(t, ns, "churn")
+						maxR, _, _ := unstructured.NestedInt64(obj.Object, "spec", "predictor", "maxReplicas")
+						metric, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "scaleMetric")
+						if maxR != 4 || metric != "concurrency" {
+							return fmt.Errorf("live maxReplicas %d scaleMetric %q", maxR, metric)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// storageUri edited outside Terraform shows as a diff, and apply puts it back.
+func TestAccEndpoint_drift(t *testing.T) {
+	ns := acctest.Namespace(t)
+	cfg := storageEndpoint(ns, "drift", "s3://models/drift/1", "")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{Config: cfg},
+			{
+				PreConfig: func() {
+					patch(t, ns, "drift", map[string]any{"spec": map[string]any{"predictor": map[string]any{"model": map[string]any{"storageUri": "s3://someone/else"}}}})
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/drift/1")),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					liveCheck(func() error {
+						uri, _, _ := unstructured.NestedString(live(t, ns, "drift").Object, "spec", "predictor", "model", "storageUri")
+						if uri != "s3://models/drift/1" {
+							return fmt.Errorf("live storageUri = %q", uri)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+func TestAccEndpoint_disappears(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: storageEndpoint(ns, "gone", "s3://models/gone/1", ""),
+				Check: func(*terraform.State) error {
+					return acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Delete(context.Background(), "gone", metav1.DeleteOptions{})
+				},
+				ExpectNonEmptyPlan: true,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionCreate),
+				}},
+			},
+		},
+	})
+}
+
+// A static canary at 10%, in Standard mode (spec.canary) and in Knative
+// mode (canaryTrafficPercent).
+func TestAccEndpoint_canary(t *testing.T) {
+	for _, mode := range []string{"Standard", "Knative"} {
+		t.Run(mode, func(t *testing.T) {
+			ns := acctest.Namespace(t)
+			canary := fmt.Sprintf(`
+  deployment_mode = %q
+  canary = {
+    storage_uri     = "s3://models/canary/2"
+    traffic_percent = 10
+  }`, mode)
+			resource.Test(t, resource.TestCase{
+				PreCheck:                 func() { preCheck(t) },
+				ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+				CheckDestroy:             checkEndpointDestroy(t),
+				Steps: []resource.TestStep{
+					{
+						Config: storageEndpoint(ns, "canary", "s3://models/canary/1", canary),
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{
+								"model": knownvalue.Int64Exact(90), "canary": knownvalue.Int64Exact(10),
+							})),
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("canary").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/canary/2")),
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/canary/1")),
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+						},
+					},
+					{
+						ResourceName:            epAddr,
+						ImportState:             true,
+						ImportStateId:           ns + "/canary",
+						ImportStateVerify:       true,
+						ImportStateVerifyIgnore: []string{"timeouts"},
+					},
+					{
+						// Removing the canary gives all traffic to the model.
+						Config: storageEndpoint(ns, "canary", "s3://models/canary/1", fmt.Sprintf("deployment_mode = %q", mode)),
+						ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+							plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+						}},
+						ConfigStateChecks: []statecheck.StateCheck{
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
+							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("canary"), knownvalue.Null()),
+						},
+					},
+				},
+			})
+		})
+	}
+}
+
+// watchCanaryPercents records the canary shares the object goes through.
+func watchCanaryPercents(t *testing.T, ns, name string) func() []int64 {
+	ctx, cancel := context.WithCancel(context.Background())
+	w, err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Watch(ctx, metav1.ListOptions{FieldSelector: "metadata.name=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var seen []int64
+	go func() {
+		for ev := range w.ResultChan() {
+			if ev.Type != watch.Modified {
+				continue
+			}
+			obj, ok := ev.Object.(*unstructured.Unstructured)
+			if !ok {
+				continue
+			}
+			canaries, _, _ := unstructured.NestedSlice(obj.Object, "spec", "canary")
+			if len(canaries) == 0 {
+				continue
+			}
+			p, _, _ := unstructured.NestedInt64(canaries[0].(map[string]any), "trafficPercent")
+			mu.Lock()
+			if len(seen) == 0 || seen[len(seen)-1] != p {
+				seen = append(seen, p)
+			}
+			mu.Unlock()
+		}
+	}()
+	return func() []int64 {
+		time.Sleep(200 * time.Millisecond) // let the last events arrive
+		cancel()
+		w.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]int64(nil), seen...)
+	}
+}
+
+func rolloutEndpoint(ns, uri string) string {
+	return storageEndpoint(ns, "roll", uri, `rollout = {
+    steps    = [10, 50]
+    interval = "1s"
+  }`)
+}
+
+// A rollout that succeeds goes through every step, then promotes.
+func TestAccEndpoint_rollout(t *testing.T) {
+	ns := acctest.Namespace(t)
+	var stop func() []int64
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{Config: rolloutEndpoint(ns, "s3://models/roll/1")},
+			{
+				PreConfig: func() { stop = watchCanaryPercents(t, ns, "roll") },
+				Config:    rolloutEndpoint(ns, "s3://models/roll/2"),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/roll/2")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("canary"), knownvalue.Null()),
+					liveCheck(func() error {
+						if got := stop(); fmt.Sprint(got) != "[10 50]" {
+							return fmt.Errorf("the canary went through %v, want [10 50]", got)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// A rollout whose new model fails at a step returns all traffic to the
+// previous model and fails the apply naming the step.
+func TestAccEndpoint_rolloutRollback(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{Config: rolloutEndpoint(ns, "s3://models/roll/1")},
+			{
+				Config:      rolloutEndpoint(ns, "s3://models/standin-fail/2"),
+				ExpectError: wrapped("failed at step 1 of 2 (10% of traffic to the new model s3://models/standin-fail/2): ModelLoadFailed",
+					"All traffic has been returned to the previous model (s3://models/roll/1)"),
+			},
+			{
+				// Live: the old model alone serves; the next plan proposes the rollout again.
+				Config:             rolloutEndpoint(ns, "s3://models/standin-fail/2"),
+				PlanOnly:           true,
+				ExpectNonEmptyPlan: true,
+				ConfigStateChecks: []statecheck.StateCheck{
+					liveCheck(func() error {
+						obj := live(t, ns, "roll")
+						uri, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri")
+						canaries, _, _ := unstructured.NestedSlice(obj.Object, "spec", "canary")
+						if uri != "s3://models/roll/1" || len(canaries) != 0 {
+							return fmt.Errorf("after the rollback the live object serves %q with canaries %v", uri, canaries)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// A model that never becomes ready makes the apply fail at the timeout,
+// naming the last condition; a model that fails to load fails at once.
+func TestAccEndpoint_waits(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config:      storageEndpoint(ns, "slow", "s3://models/standin-slow/1", `timeouts { create = "3s" }`),
+				ExpectError: wrapped("did not become ready in time", "Last condition: PredictorReady: Progressing: the model s3://models/standin-slow/1 is still loading", "Raise timeouts.create"),
+			},
+			{
+				Config:      storageEndpoint(ns, "slow", "s3://models/standin-fail/1", ""),
+				ExpectError: wrapped("cannot become ready: ModelLoadFailed: failed to load the model from s3://models/standin-fail/1"),
+			},
+			{
+				// wait_for_ready = false returns without waiting.
+				Config: storageEndpoint(ns, "slow", "s3://models/standin-slow/2", `wait_for_ready = false`),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/standin-slow/2")),
+				},
+			},
+		},
+	})
+}
+
+// Registry references: a version, and an alias resolved at plan time, so
+// that an alias moved in MLflow shows resolved_version changing.
+func TestAccEndpoint_registryAlias(t *testing.T) {
+	ns := acctest.Namespace(t)
+	name := acctest.RandomName("ep")
+	cfg := fmt.Sprintf(`
+resource "mlops_registered_model" "m" {
+  name = %[1]q
+}
+
+resource "mlops_model_version" "v1" {
+  model_name = mlops_registered_model.m.name
+  source     = "s3://models/%[1]s/1"
+}
+
+resource "mlops_model_version" "v2" {
+  model_name = mlops_registered_model.m.name
+  source     = "s3://models/%[1]s/2"
+  depends_on = [mlops_model_version.v1]
+}
+
+resource "mlops_model_alias" "champion" {
+  model_name = mlops_registered_model.m.name
+  alias      = "champion"
+  version    = mlops_model_version.v1.version
+  lifecycle { ignore_changes = [version] }
+}
+
+resource "mlops_endpoint" "test" {
+  name      = "byalias"
+  namespace = %[2]q
+  model = {
+    registered_model = mlops_registered_model.m.name
+    alias            = mlops_model_alias.champion.alias
+  }
+}
+
+resource "mlops_endpoint" "pinned" {
+  name      = "pinned"
+  namespace = %[2]q
+  model = {
+    registered_model = mlops_registered_model.m.name
+    version          = mlops_model_version.v2.version
+  }
+}
+`, name, ns)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/"+name+"/1")),
+					statecheck.ExpectKnownValue("mlops_endpoint.pinned", tfjsonpath.New("model").AtMapKey("resolved_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue("mlops_endpoint.pinned", tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/"+name+"/2")),
+				},
+			},
+			{
+				ResourceName:            epAddr,
+				ImportState:             true,
+				ImportStateId:           ns + "/byalias",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				// The alias moves in MLflow (a promotion made elsewhere).
+				PreConfig: func() {
+					if err := acctest.MLflow(t).SetAlias(acctest.Context(t), name, "champion", "2"); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config: cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+					plancheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_version"), knownvalue.StringExact("2")),
+					plancheck.ExpectResourceAction("mlops_endpoint.pinned", plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					liveCheck(func() error {
+						uri, _, _ := unstructured.NestedString(live(t, ns, "byalias").Object, "spec", "predictor", "model", "storageUri")
+						if uri != "s3://models/"+name+"/2" {
+							return fmt.Errorf("live storageUri = %q after the alias moved", uri)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				Config: cfg + fmt.Sprintf(`
+data "mlops_endpoint" "read" {
+  name      = "byalias"
+  namespace = %q
+}
+`, ns),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("registered_model"), knownvalue.StringExact(name)),
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("model_version"), knownvalue.StringExact("2")),
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("url"), knownvalue.StringExact("http://byalias."+ns+".example.com")),
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
+				},
+			},
+		},
+	})
+}
+
+func TestAccEndpoint_validation(t *testing.T) {
+	cfg := func(body string) string {
+		return fmt.Sprintf("resource \"mlops_endpoint\" \"test\" {\n  name = \"v\"\n%s\n}\n", body)
+	}
+	model := `  model = { storage_uri = "s3://m/1" }`
+	cases := []struct{ body, want string }{
+		{model + "\n  canary = { storage_uri = \"s3://m/2\", traffic_percent = 101 }", `(?s)canary.traffic_percent.*must be between 0 and 100, got: 101`},
+		{model + "\n  canary = { storage_uri = \"s3://m/2\", traffic_percent = -1 }", `must be between 0 and 100, got: -1`},
+		{model + "\n  canary = { storage_uri = \"s3://m/2\", traffic_percent = 10 }\n  rollout = { steps = [10] }", `(?s)Invalid Attribute Combination.*rollout.*canary`},
+		{model + "\n  rollout = { steps = [50, 10] }", `(?s)Step 2 \(10%\) is not above step 1 \(50%\)`},
+		{model + "\n  rollout = { steps = [10, 100] }", `(?s)Step 2 is 100%`},
+		{model + "\n  rollout = { steps = [0] }", `(?s)Step 1 is 0%`},
+		{model + "\n  rollout = { steps = [10], interval = \"soon\" }", `(?s)"soon" is not a positive duration`},
+		{`  model = { registered_model = "m", version = "1", alias = "champion" }`, `(?s)Conflicting model reference.*sets both version and alias`},
+		{`  model = { format = "sklearn" }`, `(?s)Missing model.*names no model`},
+		{`  model = { registered_model = "m" }`, `(?s)Missing model version.*neither version nor alias`},
+		{`  model = { version = "3" }`, `(?s)Missing registered model`},
+		{`  model = { registered_model = "m", alias = "latest" }`, `"latest" is reserved`},
+		{model + "\n  scaling = { min_replicas = 5, max_replicas = 2 }", `(?s)min_replicas \(5\) is above max_replicas \(2\)`},
+		{model + "\n  deployment_mode = \"Serverless\"", `(?s)deployment_mode.*value must be one of`},
+		{model + "\n  namespace = \"Bad_NS\"", `(?s)Invalid name.*"Bad_NS" is not a DNS label`},
+	}
+	steps := []resource.TestStep{
+		{Config: "resource \"mlops_endpoint\" \"test\" {\n  name = \"Churn_1\"\n" + model + "\n}\n", PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)Invalid name.*"Churn_1" is not a DNS-1035 label`)},
+		{Config: "resource \"mlops_endpoint\" \"test\" {\n  name = \"1churn\"\n" + model + "\n}\n", PlanOnly: true, ExpectError: regexp.MustCompile(`"1churn" is not a DNS-1035 label`)},
+		{Config: cfg(model), ResourceName: epAddr, ImportState: true, ImportStateId: "no-namespace", ExpectError: regexp.MustCompile("(?s)The import ID of mlops_endpoint is\\s+`<namespace>/<name>`")},
+	}
+	for _, c := range cases {
+		steps = append(steps, resource.TestStep{Config: cfg(c.body), PlanOnly: true, ExpectError: regexp.MustCompile(c.want)})
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps:                    steps,
+	})
+}
+
+// wrapped matches the phrases in order, whatever line wrapping Terraform
+// applied to the diagnostic.
+func wrapped(phrases ...string) *regexp.Regexp {
+	parts := make([]string, len(phrases))
+	for i, p := range phrases {
+		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
+	}
+	return regexp.MustCompile("(?s)" + strings.Join(parts, ".*"))
+}
+
+// liveCheck is a state check that asks the server instead of the state.
+type liveCheck func() error
+
+func (f liveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
+}

@@ -1,0 +1,123 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+)
+
+// rollout moves traffic from prior's model to want's in steps: at each step
+// the new model serves as a canary with that share, must become ready, bakes
+// for interval and must still be ready; then it is promoted to 100% and the
+// canary removed. When a step fails, all traffic returns to the previous
+// model and the error names the step. It returns the last object and
+// whether the rollout failed.
+func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, want endpointSpec, steps []int64,
+	interval time.Duration, d *diag.Diagnostics) (*unstructured.Unstructured, bool) {
+	id := want.Namespace + "/" + want.Name
+	// Everything but the model comes from the new configuration.
+	stable := want
+	stable.Model = prior.Model
+	stable.Canary = nil
+
+	for i, percent := range steps {
+		step := want
+		step.Model = prior.Model
+		newModel := want.Model
+		step.Canary = &newModel
+		step.CanaryPercent = percent
+		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id, "step": i + 1, "percent": percent})
+
+		obj, err := c.Apply(ctx, InferenceServiceGVR, step.toObject())
+		if err != nil {
+			addKubeError(d, "updating", id, err)
+			return r.rollBack(ctx, c, stable), true
+		}
+		reason := ""
+		var last readiness
+		obj, gone, err := c.WaitFor(ctx, InferenceServiceGVR, want.Namespace, want.Name, func(o *unstructured.Unstructured) (bool, error) {
+			last = readinessOf(o)
+			return last.Ready || last.Failed, nil
+		})
+		switch {
+		case gone:
+			d.AddError("Error updating endpoint", fmt.Sprintf("The InferenceService %s was deleted during the rollout.", id))
+			return nil, true
+		case err != nil:
+			reason = fmt.Sprintf("not ready in time (%v); last condition: %s: %s", err, last.Reason, last.Message)
+		case last.Failed:
+			reason = fmt.Sprintf("%s: %s", last.Reason, last.Message)
+		default:
+			// Ready: bake, then check again.
+			if err := sleep(ctx, interval); err != nil {
+				reason = fmt.Sprintf("the update timed out while baking: %v", err)
+				break
+			}
+			obj, err = c.Get(ctx, InferenceServiceGVR, want.Namespace, want.Name)
+			if err != nil {
+				reason = fmt.Sprintf("reading the endpoint after baking: %v", err)
+			} else if rd := readinessOf(obj); !rd.Ready {
+				reason = fmt.Sprintf("no longer ready after baking for %s: %s: %s", interval, rd.Reason, rd.Message)
+			}
+		}
+		if reason != "" {
+			restored := r.rollBack(ctx, c, stable)
+			d.AddError("Error updating endpoint",
+				fmt.Sprintf("The rollout of the endpoint %s failed at step %d of %d (%d%% of traffic to the new model %s): %s.\n\n"+
+					"All traffic has been returned to the previous model (%s). The state still records the previous model, so the next plan proposes the rollout again.",
+					id, i+1, len(steps), percent, want.Model.StorageURI, reason, prior.Model.StorageURI))
+			if restored == nil {
+				restored = obj
+			}
+			return restored, true
+		}
+	}
+
+	// Promote: the new model takes all traffic; the canary goes.
+	obj, err := c.Apply(ctx, InferenceServiceGVR, want.toObject())
+	if err != nil {
+		addKubeError(d, "updating", id, err)
+		return nil, true
+	}
+	if waited := r.waitReady(ctx, c, want, "updating", d); waited != nil {
+		obj = waited
+	}
+	return obj, false
+}
+
+// rollBack serves the previous model alone again. It uses a fresh context:
+// the update's may have run out, and traffic must go back regardless.
+func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable endpointSpec) *unstructured.Unstructured {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	obj, err := c.Apply(ctx, InferenceServiceGVR, stable.toObject())
+	if err != nil {
+		tflog.Error(ctx, "rolling back the endpoint failed", map[string]any{"error": err.Error()})
+		return nil
+	}
+	var d diag.Diagnostics
+	if waited := r.waitReady(ctx, c, stable, "updating", &d); waited != nil {
+		return waited
+	}
+	return obj
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
