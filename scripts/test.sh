@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: formatting and vet, unit tests, the docs check, and the
-# acceptance tests (TF_ACC=1) against a real MLflow server that this script
-# installs (once, under .tools/) and starts and stops itself.
+# acceptance tests (TF_ACC=1) against a real MLflow server and a real
+# Kubernetes API server (kube-apiserver + etcd, with the project's CRDs and
+# the stand-in controller) that this script installs (once, under .tools/)
+# and starts and stops itself.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh -run Alias # only tests matching a pattern (passed to go test)
@@ -16,9 +18,12 @@ log "installing tools (cached under .tools/ after the first run)"
 # pip installs MLflow.
 "$ROOT/scripts/install-terraform.sh" >"$RUN_DIR/install-terraform.log" 2>&1 &
 tf_pid=$!
+"$ROOT/scripts/install-kube.sh" >"$RUN_DIR/install-kube.log" 2>&1 &
+kube_pid=$!
 "$ROOT/scripts/install-mlflow.sh" >/dev/null
 "$ROOT/scripts/install-tfplugindocs.sh" >/dev/null
 if ! wait "$tf_pid"; then cat "$RUN_DIR/install-terraform.log" >&2; die "installing terraform failed"; fi
+if ! wait "$kube_pid"; then cat "$RUN_DIR/install-kube.log" >&2; die "installing etcd and kube-apiserver failed"; fi
 terraform="$TOOLS_BIN/terraform"
 
 log "gofmt and go vet"
@@ -31,12 +36,20 @@ log "docs check"
 
 log "starting the servers (fresh state under .run/*-test)"
 export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-test"
-cleanup() { "$ROOT/scripts/mlflow-server.sh" stop || true; }
+export MLOPS_KUBE_DIR="$RUN_DIR/kube-test"
+cleanup() {
+  "$ROOT/scripts/mlflow-server.sh" stop || true
+  "$ROOT/scripts/kube-server.sh" stop || true
+}
 trap cleanup EXIT
 "$ROOT/scripts/mlflow-server.sh" clean
+"$ROOT/scripts/kube-server.sh" clean
 "$ROOT/scripts/mlflow-server.sh" start
+"$ROOT/scripts/kube-server.sh" start
 # shellcheck disable=SC1091
 source "$MLOPS_MLFLOW_DIR/env"
+# shellcheck disable=SC1091
+source "$MLOPS_KUBE_DIR/env"
 
 export TF_ACC=1
 export TF_ACC_TERRAFORM_PATH="$terraform"
@@ -51,7 +64,7 @@ go test ./... -count=1 -parallel 4 -timeout 40m "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
-  log "tests failed; the MLflow server's log is $MLOPS_MLFLOW_DIR/server.log"
+  log "tests failed; server logs: $MLOPS_MLFLOW_DIR/server.log, $MLOPS_KUBE_DIR/{etcd,apiserver,standin}.log"
   exit $rc
 fi
 log "all tests passed in $(( $(date +%s) - start ))s"

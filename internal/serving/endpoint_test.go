@@ -117,7 +117,7 @@ func TestAccEndpoint_basic(t *testing.T) {
 						t.Fatal("the stand-in did not add its defaults: this test proves nothing without them")
 					}
 				},
-				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
+				Config:           storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
@@ -347,7 +347,7 @@ func TestAccEndpoint_rolloutRollback(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: rolloutEndpoint(ns, "s3://models/roll/1")},
 			{
-				Config:      rolloutEndpoint(ns, "s3://models/standin-fail/2"),
+				Config: rolloutEndpoint(ns, "s3://models/standin-fail/2"),
 				ExpectError: wrapped("failed at step 1 of 2 (10% of traffic to the new model s3://models/standin-fail/2): ModelLoadFailed",
 					"All traffic has been returned to the previous model (s3://models/roll/1)"),
 			},

@@ -16,7 +16,9 @@ type ascendingPercentSteps struct{}
 func (ascendingPercentSteps) Description(context.Context) string {
 	return "each step must be 1 to 99, and the steps ascending"
 }
-func (v ascendingPercentSteps) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v ascendingPercentSteps) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 func (ascendingPercentSteps) ValidateList(ctx context.Context, req validator.ListRequest, resp *validator.ListResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return

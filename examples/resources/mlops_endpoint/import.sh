@@ -1,0 +1,2 @@
+# An endpoint is imported as <namespace>/<name>.
+terraform import mlops_endpoint.churn ml-serving/churn

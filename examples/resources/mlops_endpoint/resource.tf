@@ -1,0 +1,49 @@
+# Serve the version that the "champion" alias points at. The alias is
+# resolved during plan: when it moves, the plan shows resolved_version
+# changing, and the apply rolls the new version out in two steps.
+resource "mlops_endpoint" "churn" {
+  name      = "churn"
+  namespace = "ml-serving"
+
+  model = {
+    registered_model = "churn"
+    alias            = "champion"
+    format           = "mlflow"
+    protocol         = "v2"
+    env              = { LOG_LEVEL = "info" }
+    resources        = { cpu = "1", memory = "2Gi" }
+  }
+
+  scaling = { min_replicas = 1, max_replicas = 4, metric = "concurrency", target = 10 }
+
+  rollout = {
+    steps    = [10, 50]
+    interval = "60s"
+  }
+
+  timeouts {
+    create = "20m"
+    update = "30m"
+  }
+}
+
+# A static canary: version 8 takes 10% of the traffic of a second endpoint.
+resource "mlops_endpoint" "churn_canary" {
+  name      = "churn-canary"
+  namespace = "ml-serving"
+
+  model = {
+    registered_model = "churn"
+    version          = "7"
+  }
+
+  canary = {
+    registered_model = "churn"
+    version          = "8"
+    traffic_percent  = 10
+  }
+}
+
+output "churn_url" {
+  value = mlops_endpoint.churn.url
+}

@@ -1,0 +1,133 @@
+package serving
+
+import (
+	"reflect"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+func i64(v int64) *int64 { return &v }
+
+func TestSpecRoundTrip(t *testing.T) {
+	model := modelSpec{
+		StorageURI: "s3://m/1", Format: "mlflow", FormatVersion: "2", Runtime: "rt", Protocol: "v2",
+		Env:       map[string]string{"B": "2", "A": "1"},
+		Resources: &resourceSpec{CPU: "1", Memory: "2Gi", GPU: i64(1)},
+		Ref:       registryRefSpec{RegisteredModel: "churn", Alias: "champion", ResolvedVersion: "7"},
+	}
+	for _, mode := range []string{ModeStandard, ModeKnative} {
+		canary := model
+		canary.StorageURI = "s3://m/2"
+		canary.Ref = registryRefSpec{RegisteredModel: "churn", Version: "8", ResolvedVersion: "8"}
+		in := endpointSpec{
+			Name: "churn", Namespace: "ns", Mode: mode, Model: model, Canary: &canary, CanaryPercent: 10,
+			Scaling: &scalingSpec{MinReplicas: i64(0), MaxReplicas: i64(4), Metric: "rps", Target: i64(5)},
+		}
+		obj := in.toObject()
+		// What the API server gives back has int64 numbers, as here.
+		out := fromObject(obj)
+		if !reflect.DeepEqual(in, out) {
+			t.Errorf("%s: round trip\n got %+v\nwant %+v", mode, out, in)
+		}
+	}
+}
+
+func TestToObjectShape(t *testing.T) {
+	obj := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeStandard,
+		Model: modelSpec{StorageURI: "s3://m/1", Format: "sklearn", Protocol: "v1", Env: map[string]string{"Z": "1", "A": "2"}}}.toObject()
+	env, _, _ := unstructured.NestedSlice(obj.Object, "spec", "predictor", "model", "env")
+	if len(env) != 2 || env[0].(map[string]any)["name"] != "A" {
+		t.Fatalf("env must be sorted by name for a stable apply, got %v", env)
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "predictor", "model", "resources"); found {
+		t.Fatal("resources must be left out when not configured (KServe's defaults stay unmanaged)")
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "canary"); found {
+		t.Fatal("no canary configured, none applied")
+	}
+	if obj.GetAnnotations()[annotationDeploymentMode] != "Standard" {
+		t.Fatal("deployment mode annotation")
+	}
+}
+
+func TestKnativeCanaryShape(t *testing.T) {
+	c := modelSpec{StorageURI: "s3://m/2", Format: "mlflow"}
+	obj := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeKnative, Model: modelSpec{StorageURI: "s3://m/1", Format: "mlflow"}, Canary: &c, CanaryPercent: 25}.toObject()
+	uri, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri")
+	p, _, _ := unstructured.NestedInt64(obj.Object, "spec", "predictor", "canaryTrafficPercent")
+	if uri != "s3://m/2" || p != 25 || obj.GetAnnotations()[annotationStableStorageURI] != "s3://m/1" {
+		t.Fatalf("Knative canary: predictor %s at %d%%, stable %q", uri, p, obj.GetAnnotations()[annotationStableStorageURI])
+	}
+}
+
+func status(gen, observed int64, conds []any, extra map[string]any) *unstructured.Unstructured {
+	st := map[string]any{"observedGeneration": observed, "conditions": conds}
+	for k, v := range extra {
+		st[k] = v
+	}
+	obj := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "e", "generation": gen}, "status": st}}
+	return obj
+}
+
+func cond(t, s, reason, msg string) map[string]any {
+	return map[string]any{"type": t, "status": s, "reason": reason, "message": msg}
+}
+
+func TestReadiness(t *testing.T) {
+	ready := []any{cond("PredictorReady", "True", "", ""), cond("Ready", "True", "", "")}
+	if r := readinessOf(status(2, 2, ready, nil)); !r.Ready {
+		t.Fatalf("ready object: %+v", r)
+	}
+	if r := readinessOf(status(3, 2, ready, nil)); r.Ready || r.Reason != "NotObserved" {
+		t.Fatalf("a generation KServe has not seen is not ready: %+v", r)
+	}
+	loading := []any{cond("PredictorReady", "Unknown", "Progressing", "loading"), cond("Ready", "Unknown", "Progressing", "loading")}
+	if r := readinessOf(status(1, 1, loading, nil)); r.Ready || r.Failed || r.Message != "loading" || r.Reason != "PredictorReady: Progressing" {
+		t.Fatalf("loading: %+v", r)
+	}
+	failed := []any{cond("PredictorReady", "False", "ModelLoadFailed", "bad"), cond("Ready", "False", "ModelLoadFailed", "bad")}
+	r := readinessOf(status(1, 1, failed, map[string]any{"modelStatus": map[string]any{
+		"transitionStatus": "BlockedByFailedLoad",
+		"lastFailureInfo":  map[string]any{"reason": "ModelLoadFailed", "message": "cannot read s3://x"},
+	}}))
+	if !r.Failed || r.Message != "cannot read s3://x" || r.Reason != "ModelLoadFailed" {
+		t.Fatalf("failed: %+v", r)
+	}
+}
+
+func TestTrafficOf(t *testing.T) {
+	mk := func(traffic ...any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"components": map[string]any{"predictor": map[string]any{"traffic": traffic}}}}}
+	}
+	entry := func(p int64, tag string, latest bool) map[string]any {
+		return map[string]any{"percent": p, "tag": tag, "latestRevision": latest}
+	}
+	cases := []struct {
+		obj  *unstructured.Unstructured
+		want map[string]int64
+	}{
+		{mk(entry(100, "", true)), map[string]int64{"model": 100}},
+		{mk(entry(90, "primary", false), entry(10, "canary", true)), map[string]int64{"model": 90, "canary": 10}},
+		{mk(entry(75, "prev", false), entry(25, "latest", true)), map[string]int64{"model": 75, "canary": 25}},
+		{mk(), map[string]int64{}},
+	}
+	for _, c := range cases {
+		if got := trafficOf(c.obj); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("got %v want %v", got, c.want)
+		}
+	}
+}
+
+func TestModelChanged(t *testing.T) {
+	a := modelSpec{StorageURI: "s3://m/1", Format: "mlflow", Ref: registryRefSpec{Alias: "x"}}
+	b := a
+	b.Ref = registryRefSpec{Alias: "y"}
+	if modelChanged(a, b) {
+		t.Fatal("a different reference to the same files is not a model change")
+	}
+	b.StorageURI = "s3://m/2"
+	if !modelChanged(a, b) {
+		t.Fatal("a new storage URI is a model change")
+	}
+}
