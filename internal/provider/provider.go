@@ -24,6 +24,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/registry"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/serving"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
@@ -286,7 +287,8 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 }
 
 func (p *mlopsProvider) Resources(_ context.Context) []func() resource.Resource {
-	return append(registry.Resources(), serving.Resources()...)
+	out := append(registry.Resources(), serving.Resources()...)
+	return append(out, pipelines.Resources()...)
 }
 
 func (p *mlopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {

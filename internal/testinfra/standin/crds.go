@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -17,27 +18,39 @@ var crdGVR = schema.GroupVersionResource{Group: "apiextensions.k8s.io", Version:
 
 // InstallCRDs applies each CRD file and waits until the API server serves it.
 func InstallCRDs(ctx context.Context, dyn dynamic.Interface, files []string) error {
-	force := true
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			return err
 		}
-		data, err := yaml.YAMLToJSON(raw)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
+		for _, doc := range strings.Split(string(raw), "\n---") {
+			if strings.TrimSpace(doc) == "" {
+				continue
+			}
+			if err := applyCRD(ctx, dyn, f, []byte(doc)); err != nil {
+				return err
+			}
 		}
-		obj := &unstructured.Unstructured{}
-		if err := obj.UnmarshalJSON(data); err != nil {
-			return fmt.Errorf("%s: %w", f, err)
-		}
-		if _, err := dyn.Resource(crdGVR).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
-			metav1.PatchOptions{FieldManager: "mlops-standin", Force: &force}); err != nil {
-			return fmt.Errorf("applying %s: %w", f, err)
-		}
-		if err := waitEstablished(ctx, dyn, obj.GetName()); err != nil {
-			return fmt.Errorf("%s: %w", obj.GetName(), err)
-		}
+	}
+	return nil
+}
+
+func applyCRD(ctx context.Context, dyn dynamic.Interface, f string, raw []byte) error {
+	force := true
+	data, err := yaml.YAMLToJSON(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", f, err)
+	}
+	obj := &unstructured.Unstructured{}
+	if err := obj.UnmarshalJSON(data); err != nil {
+		return fmt.Errorf("%s: %w", f, err)
+	}
+	if _, err := dyn.Resource(crdGVR).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
+		metav1.PatchOptions{FieldManager: "mlops-standin", Force: &force}); err != nil {
+		return fmt.Errorf("applying %s: %w", f, err)
+	}
+	if err := waitEstablished(ctx, dyn, obj.GetName()); err != nil {
+		return fmt.Errorf("%s: %w", obj.GetName(), err)
 	}
 	return nil
 }

@@ -1,0 +1,750 @@
+package pipelines
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+)
+
+// GVRs of Argo's resources.
+var (
+	WorkflowTemplateGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflowtemplates"}
+	CronWorkflowGVR     = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "cronworkflows"}
+)
+
+const (
+	annotationDescription = "workflows.argoproj.io/description"
+	pipelineKind          = "pipeline"
+	defaultPipelineWait   = 5 * time.Minute
+)
+
+var (
+	_ resource.Resource                   = &pipelineResource{}
+	_ resource.ResourceWithConfigure      = &pipelineResource{}
+	_ resource.ResourceWithImportState    = &pipelineResource{}
+	_ resource.ResourceWithModifyPlan     = &pipelineResource{}
+	_ resource.ResourceWithValidateConfig = &pipelineResource{}
+)
+
+// Resources lists the family's resources.
+func Resources() []func() resource.Resource {
+	return []func() resource.Resource{NewPipelineResource}
+}
+
+// NewPipelineResource returns the mlops_pipeline resource.
+func NewPipelineResource() resource.Resource { return &pipelineResource{} }
+
+type pipelineResource struct{ data *conns.ProviderData }
+
+func (r *pipelineResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_pipeline"
+}
+
+func (r *pipelineResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = pipelineSchema(ctx)
+}
+
+func (r *pipelineResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	if req.ProviderData == nil {
+		return
+	}
+	pd, ok := req.ProviderData.(*conns.ProviderData)
+	if !ok {
+		diags.AddUnexpectedConfigure(&resp.Diagnostics, req.ProviderData)
+		return
+	}
+	r.data = pd
+}
+
+func (r *pipelineResource) kube(d *diag.Diagnostics) *kube.Client {
+	if r.data == nil {
+		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
+		return nil
+	}
+	c, cd := r.data.KubeClient()
+	d.Append(cd...)
+	return c
+}
+
+// ModifyPlan checks the Kubernetes settings at plan time and fills the
+// default namespace and the computed names.
+func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	r.kube(&resp.Diagnostics)
+	var plan pipelineModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if plan.Namespace.IsUnknown() && req.State.Raw.IsNull() {
+		plan.Namespace = types.StringValue(r.data.Namespace)
+	}
+	if !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
+		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
+		plan.WorkflowTemplate = plan.Name
+		if plan.Schedule.IsNull() {
+			plan.CronWorkflow = types.StringNull()
+			plan.LastScheduledTime = types.StringNull()
+		} else {
+			plan.CronWorkflow = plan.Name
+		}
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	var plan pipelineModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultPipelineWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	p := expand(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := p.Namespace + "/" + p.Name
+	for _, gvr := range []schema.GroupVersionResource{WorkflowTemplateGVR, CronWorkflowGVR} {
+		if gvr == CronWorkflowGVR && p.Schedule == nil {
+			continue
+		}
+		if _, err := c.Get(ctx, gvr, p.Namespace, p.Name); err == nil {
+			resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating pipeline",
+				fmt.Sprintf("A %s named %s exists already. Import the pipeline with `terraform import <address> %s`, or choose another name.", gvr.Resource, id, id))
+			return
+		} else if !kube.IsNotFound(err) {
+			addKubeError(&resp.Diagnostics, "creating", id, err)
+			return
+		}
+	}
+	tmpl, err := c.Apply(ctx, WorkflowTemplateGVR, p.workflowTemplate())
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "creating", id, err)
+		return
+	}
+	var cron *unstructured.Unstructured
+	if p.Schedule != nil {
+		if cron, err = c.Apply(ctx, CronWorkflowGVR, p.cronWorkflow()); err != nil {
+			// The template exists: record it, so the next apply adds the schedule.
+			flatten(ctx, tmpl, nil, &plan, &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addKubeError(&resp.Diagnostics, "creating the schedule of", id, err)
+			return
+		}
+	}
+	flatten(ctx, tmpl, cron, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	var state pipelineModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultPipelineWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, ns, name)
+	if kube.IsNotFound(err) {
+		diags.AddNotFoundWarning(&resp.Diagnostics, pipelineKind, ns+"/"+name)
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "reading", ns+"/"+name, err)
+		return
+	}
+	// The CronWorkflow is read when the state has a schedule, and on import.
+	var cron *unstructured.Unstructured
+	if !state.Schedule.IsNull() || state.WorkflowTemplate.IsNull() {
+		cron, err = c.Get(ctx, CronWorkflowGVR, ns, name)
+		if err != nil && !kube.IsNotFound(err) {
+			addKubeError(&resp.Diagnostics, "reading the schedule of", ns+"/"+name, err)
+			return
+		}
+		if kube.IsNotFound(err) {
+			cron = nil
+		}
+	}
+	flatten(ctx, tmpl, cron, &state, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	var plan, state pipelineModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultPipelineWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	p := expand(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	id := p.Namespace + "/" + p.Name
+	tmpl, err := c.Apply(ctx, WorkflowTemplateGVR, p.workflowTemplate())
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "updating", id, err)
+		return
+	}
+	var cron *unstructured.Unstructured
+	if p.Schedule != nil {
+		if cron, err = c.Apply(ctx, CronWorkflowGVR, p.cronWorkflow()); err != nil {
+			addKubeError(&resp.Diagnostics, "updating the schedule of", id, err)
+			return
+		}
+	} else if err := r.deleteAndWait(ctx, c, CronWorkflowGVR, p.Namespace, p.Name); err != nil {
+		addKubeError(&resp.Diagnostics, "removing the schedule of", id, err)
+		return
+	}
+	flatten(ctx, tmpl, cron, &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state pipelineModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := r.kube(&resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultPipelineWait)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	// The schedule first, so that it never starts a run of a missing template.
+	for _, gvr := range []schema.GroupVersionResource{CronWorkflowGVR, WorkflowTemplateGVR} {
+		if err := r.deleteAndWait(ctx, c, gvr, ns, name); err != nil {
+			addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
+			return
+		}
+	}
+}
+
+// deleteAndWait deletes one object and watches until it is gone.
+func (r *pipelineResource) deleteAndWait(ctx context.Context, c *kube.Client, gvr schema.GroupVersionResource, ns, name string) error {
+	if err := c.Delete(ctx, gvr, ns, name); err != nil {
+		return err
+	}
+	_, gone, err := c.WaitFor(ctx, gvr, ns, name, func(*unstructured.Unstructured) (bool, error) { return false, nil })
+	if err != nil {
+		return fmt.Errorf("waiting for the %s to go: %w", gvr.Resource, err)
+	}
+	if !gone {
+		return fmt.Errorf("the %s %s/%s is still there", gvr.Resource, ns, name)
+	}
+	return nil
+}
+
+func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	ns, name, ok := strings.Cut(req.ID, "/")
+	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
+		resp.Diagnostics.AddError("Invalid import ID",
+			fmt.Sprintf("The import ID of mlops_pipeline is `<namespace>/<name>`, such as `ml-pipelines/churn-retrain`; got %q.", req.ID))
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+}
+
+func addKubeError(d *diag.Diagnostics, action, id string, err error) {
+	hint := ""
+	switch {
+	case kube.IsNotFound(err) && strings.Contains(err.Error(), "namespaces"):
+		hint = "The namespace does not exist: create it first."
+	case kube.IsNotFound(err):
+		hint = "The API server does not serve Argo's WorkflowTemplates or CronWorkflows: is Argo Workflows installed in this cluster?"
+	case strings.Contains(err.Error(), "is invalid"):
+		hint = "The API server refused the object: correct the configuration as its message says."
+	case strings.Contains(err.Error(), "forbidden"):
+		hint = "The Kubernetes user lacks permission on workflowtemplates and cronworkflows (argoproj.io) in this namespace."
+	}
+	d.AddError(fmt.Sprintf("Error %s pipeline", action),
+		strings.TrimSpace(fmt.Sprintf("The pipeline %s could not be processed. %s\n\nServer said: %s", id, hint, err)))
+}
+
+// ---- expand and flatten ----
+
+type pipelineSpec struct {
+	Name, Namespace string
+	Description     string
+	ServiceAccount  string
+	Parameters      map[string]string
+	Steps           []Step
+	Schedule        *scheduleSpec
+	Labels          map[string]string
+	Annotations     map[string]string
+}
+
+type scheduleSpec struct {
+	Cron              []string
+	Timezone          string
+	ConcurrencyPolicy string
+	Suspend           bool
+	StartingDeadline  *int64
+	SuccessfulHistory *int64
+	FailedHistory     *int64
+}
+
+func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineSpec {
+	p := pipelineSpec{
+		Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(),
+		Description: m.Description.ValueString(), ServiceAccount: m.ServiceAccount.ValueString(),
+		Parameters: stringMapOf(ctx, m.Parameters, d), Labels: stringMapOf(ctx, m.Labels, d), Annotations: stringMapOf(ctx, m.Annotations, d),
+	}
+	var steps []stepModel
+	d.Append(m.Steps.ElementsAs(ctx, &steps, false)...)
+	for _, sm := range steps {
+		s := Step{
+			Name: sm.Name.ValueString(), Image: sm.Image.ValueString(),
+			Command: stringListOf(ctx, sm.Command, d), Args: stringListOf(ctx, sm.Args, d), DependsOn: stringListOf(ctx, sm.DependsOn, d),
+			Env: stringMapOf(ctx, sm.Env, d), Retries: sm.Retries.ValueInt64Pointer(),
+		}
+		if !sm.Timeout.IsNull() {
+			dur, _ := time.ParseDuration(sm.Timeout.ValueString()) // validated at plan time
+			secs := int64(dur.Round(time.Second) / time.Second)
+			s.TimeoutSeconds = &secs
+		}
+		if !sm.Resources.IsNull() {
+			var rm resourcesModel
+			d.Append(sm.Resources.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
+			s.CPU, s.Memory, s.GPU = rm.CPU.ValueString(), rm.Memory.ValueString(), rm.GPU.ValueInt64Pointer()
+		}
+		p.Steps = append(p.Steps, s)
+	}
+	if problems := CheckGraph(p.Steps); len(problems) > 0 {
+		for _, pr := range problems {
+			d.AddAttributeError(path.Root("steps"), "Invalid pipeline steps", capitalize(pr.Message)+".")
+		}
+	}
+	if !m.Schedule.IsNull() {
+		var sm scheduleModel
+		d.Append(m.Schedule.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
+		s := &scheduleSpec{
+			Cron: stringListOf(ctx, sm.Cron, d), Timezone: sm.Timezone.ValueString(),
+			ConcurrencyPolicy: sm.ConcurrencyPolicy.ValueString(), Suspend: sm.Suspend.ValueBool(),
+			SuccessfulHistory: sm.SuccessfulHistory.ValueInt64Pointer(), FailedHistory: sm.FailedHistory.ValueInt64Pointer(),
+		}
+		if !sm.StartingDeadline.IsNull() {
+			dur, _ := time.ParseDuration(sm.StartingDeadline.ValueString())
+			secs := int64(dur.Round(time.Second) / time.Second)
+			s.StartingDeadline = &secs
+		}
+		p.Schedule = s
+	}
+	return p
+}
+
+func (p pipelineSpec) metadata() map[string]any {
+	annotations := map[string]any{}
+	for k, v := range p.Annotations {
+		annotations[k] = v
+	}
+	if p.Description != "" {
+		annotations[annotationDescription] = p.Description
+	}
+	md := map[string]any{"name": p.Name, "namespace": p.Namespace}
+	if len(annotations) > 0 {
+		md["annotations"] = annotations
+	}
+	if len(p.Labels) > 0 {
+		labels := map[string]any{}
+		for k, v := range p.Labels {
+			labels[k] = v
+		}
+		md["labels"] = labels
+	}
+	return md
+}
+
+// workflowTemplate renders the WorkflowTemplate to server-side apply.
+func (p pipelineSpec) workflowTemplate() *unstructured.Unstructured {
+	spec := map[string]any{"entrypoint": dagTemplate, "templates": Templates(p.Steps)}
+	if len(p.Parameters) > 0 {
+		spec["arguments"] = map[string]any{"parameters": Parameters(p.Parameters)}
+	}
+	if p.ServiceAccount != "" {
+		spec["serviceAccountName"] = p.ServiceAccount
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": p.metadata(), "spec": spec,
+	}}
+}
+
+// cronWorkflow renders the CronWorkflow that runs the template.
+func (p pipelineSpec) cronWorkflow() *unstructured.Unstructured {
+	s := p.Schedule
+	spec := map[string]any{
+		"schedules":         toAny(s.Cron),
+		"concurrencyPolicy": s.ConcurrencyPolicy,
+		"suspend":           s.Suspend,
+		"workflowSpec":      map[string]any{"workflowTemplateRef": map[string]any{"name": p.Name}},
+	}
+	if s.Timezone != "" {
+		spec["timezone"] = s.Timezone
+	}
+	if s.StartingDeadline != nil {
+		spec["startingDeadlineSeconds"] = *s.StartingDeadline
+	}
+	if s.SuccessfulHistory != nil {
+		spec["successfulJobsHistoryLimit"] = *s.SuccessfulHistory
+	}
+	if s.FailedHistory != nil {
+		spec["failedJobsHistoryLimit"] = *s.FailedHistory
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow", "metadata": p.metadata(), "spec": spec,
+	}}
+}
+
+// flatten reads what the provider manages from the live objects into m.
+// cron is nil when there is no CronWorkflow.
+func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipelineModel, d *diag.Diagnostics) {
+	m.ID = types.StringValue(tmpl.GetNamespace() + "/" + tmpl.GetName())
+	m.Name = types.StringValue(tmpl.GetName())
+	m.Namespace = types.StringValue(tmpl.GetNamespace())
+	m.WorkflowTemplate = types.StringValue(tmpl.GetName())
+
+	annotations := map[string]string{}
+	for k, v := range tmpl.GetAnnotations() {
+		annotations[k] = v
+	}
+	desc := annotations[annotationDescription]
+	delete(annotations, annotationDescription)
+	m.Description = optString(desc)
+	m.Annotations = mapOrNull(annotations, m.Annotations)
+	m.Labels = mapOrNull(tmpl.GetLabels(), m.Labels)
+
+	spec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
+	sa, _ := spec["serviceAccountName"].(string)
+	m.ServiceAccount = optString(sa)
+	params := map[string]string{}
+	if list, ok, _ := unstructured.NestedSlice(spec, "arguments", "parameters"); ok {
+		for _, item := range list {
+			if p, ok := item.(map[string]any); ok {
+				name, _ := p["name"].(string)
+				value, _ := p["value"].(string)
+				params[name] = value
+			}
+		}
+	}
+	m.Parameters = mapOrNull(params, m.Parameters)
+
+	var prior []stepModel
+	if !m.Steps.IsNull() && !m.Steps.IsUnknown() {
+		d.Append(m.Steps.ElementsAs(ctx, &prior, false)...)
+	}
+	steps := stepsFromTemplates(spec)
+	items := make([]attr.Value, 0, len(steps))
+	for i, s := range steps {
+		var p *stepModel
+		if i < len(prior) {
+			p = &prior[i]
+		}
+		items = append(items, stepValue(s, p))
+	}
+	m.Steps = types.ListValueMust(stepType, items)
+
+	if cron == nil {
+		m.Schedule = types.ObjectNull(scheduleAttrTypes)
+		m.CronWorkflow = types.StringNull()
+		m.LastScheduledTime = types.StringNull()
+		return
+	}
+	cs, _, _ := unstructured.NestedMap(cron.Object, "spec")
+	schedules, _, _ := unstructured.NestedStringSlice(cs, "schedules")
+	tz, _ := cs["timezone"].(string)
+	policy, _ := cs["concurrencyPolicy"].(string)
+	if policy == "" {
+		policy = "Allow"
+	}
+	suspend, _ := cs["suspend"].(bool)
+	var deadline types.String
+	if secs := getInt(cs, "startingDeadlineSeconds"); secs != nil {
+		deadline = types.StringValue(formatSeconds(*secs))
+		// Keep the user's spelling ("10m" rather than "10m0s") when it means the same.
+		if !m.Schedule.IsNull() && !m.Schedule.IsUnknown() {
+			if v, ok := m.Schedule.Attributes()["starting_deadline"].(types.String); ok && !v.IsNull() {
+				if dur, err := time.ParseDuration(v.ValueString()); err == nil && int64(dur.Round(time.Second)/time.Second) == *secs {
+					deadline = v
+				}
+			}
+		}
+	} else {
+		deadline = types.StringNull()
+	}
+	m.Schedule = types.ObjectValueMust(scheduleAttrTypes, map[string]attr.Value{
+		"cron":               stringListValue(schedules),
+		"timezone":           optString(tz),
+		"concurrency_policy": types.StringValue(policy),
+		"suspend":            types.BoolValue(suspend),
+		"starting_deadline":  deadline,
+		"successful_history": types.Int64PointerValue(getInt(cs, "successfulJobsHistoryLimit")),
+		"failed_history":     types.Int64PointerValue(getInt(cs, "failedJobsHistoryLimit")),
+	})
+	m.CronWorkflow = types.StringValue(cron.GetName())
+	last, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
+	m.LastScheduledTime = optString(last)
+}
+
+// stepsFromTemplates reads the steps back: the DAG's tasks in order, each
+// with its container template.
+func stepsFromTemplates(spec map[string]any) []Step {
+	templates, _, _ := unstructured.NestedSlice(spec, "templates")
+	byName := map[string]map[string]any{}
+	var tasks []any
+	entry, _ := spec["entrypoint"].(string)
+	for _, item := range templates {
+		t, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		name, _ := t["name"].(string)
+		byName[name] = t
+		if name == entry {
+			tasks, _, _ = unstructured.NestedSlice(t, "dag", "tasks")
+		}
+	}
+	var steps []Step
+	for _, item := range tasks {
+		task, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		s := Step{}
+		s.Name, _ = task["name"].(string)
+		s.DependsOn, _, _ = unstructured.NestedStringSlice(task, "dependencies")
+		tname, _ := task["template"].(string)
+		t := byName[tname]
+		c, _, _ := unstructured.NestedMap(t, "container")
+		s.Image, _ = c["image"].(string)
+		s.Command, _, _ = unstructured.NestedStringSlice(c, "command")
+		s.Args, _, _ = unstructured.NestedStringSlice(c, "args")
+		if env, ok := c["env"].([]any); ok {
+			s.Env = map[string]string{}
+			for _, e := range env {
+				if kv, ok := e.(map[string]any); ok {
+					k, _ := kv["name"].(string)
+					v, _ := kv["value"].(string)
+					s.Env[k] = v
+				}
+			}
+		}
+		if req, ok, _ := unstructured.NestedMap(c, "resources", "requests"); ok {
+			s.CPU = quantity(req["cpu"])
+			s.Memory = quantity(req["memory"])
+			if g := quantity(req["nvidia.com/gpu"]); g != "" {
+				var n int64
+				if _, err := fmt.Sscan(g, &n); err == nil {
+					s.GPU = &n
+				}
+			}
+		}
+		if rs, ok, _ := unstructured.NestedMap(t, "retryStrategy"); ok {
+			s.Retries = getInt(rs, "limit")
+			if s.Retries == nil {
+				if str, ok := rs["limit"].(string); ok {
+					var n int64
+					if _, err := fmt.Sscan(str, &n); err == nil {
+						s.Retries = &n
+					}
+				}
+			}
+		}
+		s.TimeoutSeconds = getInt(t, "activeDeadlineSeconds")
+		steps = append(steps, s)
+	}
+	return steps
+}
+
+// stepValue turns a live step into its Terraform value, keeping the prior
+// spelling of equivalent values (timeout "2h" rather than "2h0m0s", empty
+// lists and maps as configured).
+func stepValue(s Step, prior *stepModel) attr.Value {
+	timeout := types.StringNull()
+	if s.TimeoutSeconds != nil {
+		timeout = types.StringValue(formatSeconds(*s.TimeoutSeconds))
+		if prior != nil && !prior.Timeout.IsNull() {
+			if dur, err := time.ParseDuration(prior.Timeout.ValueString()); err == nil && int64(dur.Round(time.Second)/time.Second) == *s.TimeoutSeconds {
+				timeout = prior.Timeout
+			}
+		}
+	}
+	res := types.ObjectNull(resourcesAttrTypes)
+	if s.CPU != "" || s.Memory != "" || s.GPU != nil {
+		gpu := types.Int64PointerValue(s.GPU)
+		res = types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": optString(s.CPU), "memory": optString(s.Memory), "gpu": gpu})
+	} else if prior != nil && !prior.Resources.IsNull() && !prior.Resources.IsUnknown() {
+		// A configured resources block whose values are all empty or 0 is not applied.
+		if attrs := prior.Resources.Attributes(); isEmptyResources(attrs) {
+			res = prior.Resources
+		}
+	}
+	var pc, pa, pd types.List
+	var pe types.Map
+	if prior != nil {
+		pc, pa, pd, pe = prior.Command, prior.Args, prior.DependsOn, prior.Env
+	} else {
+		pc, pa, pd, pe = types.ListNull(types.StringType), types.ListNull(types.StringType), types.ListNull(types.StringType), types.MapNull(types.StringType)
+	}
+	return types.ObjectValueMust(stepAttrTypes, map[string]attr.Value{
+		"name":       types.StringValue(s.Name),
+		"image":      types.StringValue(s.Image),
+		"command":    listOrNull(s.Command, pc),
+		"args":       listOrNull(s.Args, pa),
+		"depends_on": listOrNull(s.DependsOn, pd),
+		"env":        mapOrNull(s.Env, pe),
+		"resources":  res,
+		"retries":    types.Int64PointerValue(s.Retries),
+		"timeout":    timeout,
+	})
+}
+
+func isEmptyResources(attrs map[string]attr.Value) bool {
+	for _, v := range attrs {
+		switch x := v.(type) {
+		case types.String:
+			if !x.IsNull() && x.ValueString() != "" {
+				return false
+			}
+		case types.Int64:
+			if !x.IsNull() && x.ValueInt64() != 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// ---- small helpers ----
+
+// formatSeconds spells a number of seconds the way people write durations:
+// 7200 -> "2h", 600 -> "10m", 5400 -> "1h30m", 45 -> "45s".
+func formatSeconds(secs int64) string {
+	if secs == 0 {
+		return "0s"
+	}
+	h, m, s := secs/3600, secs%3600/60, secs%60
+	out := ""
+	if h > 0 {
+		out += fmt.Sprintf("%dh", h)
+	}
+	if m > 0 {
+		out += fmt.Sprintf("%dm", m)
+	}
+	if s > 0 {
+		out += fmt.Sprintf("%ds", s)
+	}
+	return out
+}
+
+func optString(s string) types.String {
+	if s == "" {
+		return types.StringNull()
+	}
+	return types.StringValue(s)
+}
+
+func stringMapOf(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := map[string]string{}
+	d.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+func stringListOf(ctx context.Context, l types.List, d *diag.Diagnostics) []string {
+	if l.IsNull() || l.IsUnknown() {
+		return nil
+	}
+	var out []string
+	d.Append(l.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// mapOrNull gives null for an empty map when the prior value was null.
+func mapOrNull(m map[string]string, prior types.Map) types.Map {
+	if len(m) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.MapNull(types.StringType)
+	}
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.StringValue(v)
+	}
+	return types.MapValueMust(types.StringType, elems)
+}
+
+func listOrNull(l []string, prior types.List) types.List {
+	if len(l) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.ListNull(types.StringType)
+	}
+	return stringListValue(l)
+}
+
+func stringListValue(l []string) types.List {
+	elems := make([]attr.Value, len(l))
+	for i, s := range l {
+		elems[i] = types.StringValue(s)
+	}
+	return types.ListValueMust(types.StringType, elems)
+}
+
+func getInt(m map[string]any, k string) *int64 {
+	switch n := m[k].(type) {
+	case int64:
+		return &n
+	case float64:
+		i := int64(n)
+		return &i
+	}
+	return nil
+}
+
+func quantity(v any) string {
+	switch q := v.(type) {
+	case string:
+		return q
+	case int64:
+		return fmt.Sprint(q)
+	case float64:
+		return fmt.Sprint(q)
+	}
+	return ""
+}
+

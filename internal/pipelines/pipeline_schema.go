@@ -1,0 +1,292 @@
+package pipelines
+
+import (
+	"context"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
+	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/planmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringdefault"
+	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+type pipelineModel struct {
+	ID                types.String   `tfsdk:"id"`
+	Name              types.String   `tfsdk:"name"`
+	Namespace         types.String   `tfsdk:"namespace"`
+	Description       types.String   `tfsdk:"description"`
+	ServiceAccount    types.String   `tfsdk:"service_account"`
+	Parameters        types.Map      `tfsdk:"parameters"`
+	Steps             types.List     `tfsdk:"steps"`
+	Schedule          types.Object   `tfsdk:"schedule"`
+	Labels            types.Map      `tfsdk:"labels"`
+	Annotations       types.Map      `tfsdk:"annotations"`
+	WorkflowTemplate  types.String   `tfsdk:"workflow_template"`
+	CronWorkflow      types.String   `tfsdk:"cron_workflow"`
+	LastScheduledTime types.String   `tfsdk:"last_scheduled_time"`
+	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+type stepModel struct {
+	Name      types.String `tfsdk:"name"`
+	Image     types.String `tfsdk:"image"`
+	Command   types.List   `tfsdk:"command"`
+	Args      types.List   `tfsdk:"args"`
+	DependsOn types.List   `tfsdk:"depends_on"`
+	Env       types.Map    `tfsdk:"env"`
+	Resources types.Object `tfsdk:"resources"`
+	Retries   types.Int64  `tfsdk:"retries"`
+	Timeout   types.String `tfsdk:"timeout"`
+}
+
+type resourcesModel struct {
+	CPU    types.String `tfsdk:"cpu"`
+	Memory types.String `tfsdk:"memory"`
+	GPU    types.Int64  `tfsdk:"gpu"`
+}
+
+type scheduleModel struct {
+	Cron              types.List   `tfsdk:"cron"`
+	Timezone          types.String `tfsdk:"timezone"`
+	ConcurrencyPolicy types.String `tfsdk:"concurrency_policy"`
+	Suspend           types.Bool   `tfsdk:"suspend"`
+	StartingDeadline  types.String `tfsdk:"starting_deadline"`
+	SuccessfulHistory types.Int64  `tfsdk:"successful_history"`
+	FailedHistory     types.Int64  `tfsdk:"failed_history"`
+}
+
+var (
+	stringList         = types.ListType{ElemType: types.StringType}
+	resourcesAttrTypes = map[string]attr.Type{"cpu": types.StringType, "memory": types.StringType, "gpu": types.Int64Type}
+	stepAttrTypes      = map[string]attr.Type{
+		"name": types.StringType, "image": types.StringType, "command": stringList, "args": stringList,
+		"depends_on": stringList, "env": types.MapType{ElemType: types.StringType},
+		"resources": types.ObjectType{AttrTypes: resourcesAttrTypes}, "retries": types.Int64Type, "timeout": types.StringType,
+	}
+	stepType          = types.ObjectType{AttrTypes: stepAttrTypes}
+	scheduleAttrTypes = map[string]attr.Type{
+		"cron": stringList, "timezone": types.StringType, "concurrency_policy": types.StringType, "suspend": types.BoolType,
+		"starting_deadline": types.StringType, "successful_history": types.Int64Type, "failed_history": types.Int64Type,
+	}
+)
+
+func pipelineSchema(ctx context.Context) schema.Schema {
+	return schema.Schema{
+		MarkdownDescription: "A training pipeline: one Argo Workflows `WorkflowTemplate` whose entrypoint is a DAG of container steps, " +
+			"plus, when `schedule` is set, one `CronWorkflow` that runs it. Both carry the pipeline's name.",
+		Attributes: map[string]schema.Attribute{
+			"id": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "`<namespace>/<name>`.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"name": schema.StringAttribute{
+				Required: true, MarkdownDescription: "Name of the WorkflowTemplate and CronWorkflow: a DNS label. Changing it replaces the pipeline.",
+				Validators:    []validator.String{validate.DNSLabel()},
+				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
+			},
+			"namespace": schema.StringAttribute{
+				Optional: true, Computed: true,
+				MarkdownDescription: "Namespace; default: the provider's `namespace`. Changing it replaces the pipeline.",
+				Validators:          []validator.String{validate.DNSLabel()},
+				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown(), stringplanmodifier.RequiresReplace()},
+			},
+			"description": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Description, kept in the annotation `workflows.argoproj.io/description`.",
+			},
+			"service_account": schema.StringAttribute{
+				Optional: true, MarkdownDescription: "Service account the workflow's pods run as (`serviceAccountName`).",
+				Validators: []validator.String{validate.NotBlank()},
+			},
+			"parameters": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Workflow parameters (`arguments.parameters`) with their default values; steps use them as `{{workflow.parameters.<name>}}`.",
+			},
+			"steps": schema.ListNestedAttribute{
+				Required: true,
+				MarkdownDescription: "The steps. Each becomes a container template and a task of the DAG; `depends_on` orders them. " +
+					"Names must be unique, dependencies must name steps of the pipeline, and there must be no cycle.",
+				Validators: []validator.List{listvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
+					"name": schema.StringAttribute{
+						Required: true, MarkdownDescription: "Step name: a DNS label, unique in the pipeline.",
+						Validators: []validator.String{validate.DNSLabel()},
+					},
+					"image":   schema.StringAttribute{Required: true, MarkdownDescription: "Container image.", Validators: []validator.String{validate.NotBlank()}},
+					"command": schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Command (the image's entrypoint when not set)."},
+					"args":    schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Arguments."},
+					"depends_on": schema.ListAttribute{
+						Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Steps that must succeed before this one starts.",
+					},
+					"env": schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Environment variables."},
+					"resources": schema.SingleNestedAttribute{
+						Optional: true, MarkdownDescription: "Requests and limits (each value is used for both).",
+						Attributes: map[string]schema.Attribute{
+							"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"2\"`."},
+							"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"8Gi\"`."},
+							"gpu": schema.Int64Attribute{Optional: true, MarkdownDescription: "GPUs (`nvidia.com/gpu`).",
+								Validators: []validator.Int64{int64validator.AtLeast(0)}},
+						},
+					},
+					"retries": schema.Int64Attribute{
+						Optional: true, MarkdownDescription: "Retries of a failed step (`retryStrategy.limit`).",
+						Validators: []validator.Int64{int64validator.AtLeast(0)},
+					},
+					"timeout": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "Time limit of the step (`activeDeadlineSeconds`), such as `\"2h\"`.",
+						Validators: []validator.String{validate.Duration()},
+					},
+				}},
+			},
+			"schedule": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Run the pipeline on a schedule: a CronWorkflow that references the template. Removing it deletes the " +
+					"CronWorkflow and keeps the template; adding it back creates it.",
+				Attributes: map[string]schema.Attribute{
+					"cron": schema.ListAttribute{
+						Required: true, ElementType: types.StringType,
+						MarkdownDescription: "One or more schedules: five-field cron (`\"0 3 * * *\"`) or descriptors (`\"@daily\"`).",
+						Validators:          []validator.List{listvalidator.SizeAtLeast(1), cronList{}},
+					},
+					"timezone": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "IANA time zone of the schedules, such as `\"UTC\"` or `\"Europe/Paris\"`.",
+						Validators: []validator.String{timezoneValidator{}},
+					},
+					"concurrency_policy": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString("Allow"),
+						MarkdownDescription: "What to do when a run is due while the previous one runs: `Allow` (default), `Forbid` or `Replace`.",
+						Validators:          []validator.String{stringvalidator.OneOf("Allow", "Forbid", "Replace")},
+					},
+					"suspend": schema.BoolAttribute{
+						Optional: true, Computed: true, Default: booldefault.StaticBool(false),
+						MarkdownDescription: "Pause the schedule (an in-place update). Default `false`.",
+					},
+					"starting_deadline": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "How late a missed run may still start, such as `\"10m\"` (`startingDeadlineSeconds`).",
+						Validators: []validator.String{validate.Duration()},
+					},
+					"successful_history": schema.Int64Attribute{
+						Optional: true, MarkdownDescription: "Successful runs to keep (`successfulJobsHistoryLimit`).",
+						Validators: []validator.Int64{int64validator.AtLeast(0)},
+					},
+					"failed_history": schema.Int64Attribute{
+						Optional: true, MarkdownDescription: "Failed runs to keep (`failedJobsHistoryLimit`).",
+						Validators: []validator.Int64{int64validator.AtLeast(0)},
+					},
+				},
+			},
+			"labels":      schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Labels of both objects."},
+			"annotations": schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Annotations of both objects."},
+			"workflow_template": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Name of the WorkflowTemplate.",
+				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
+			},
+			"cron_workflow": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "Name of the CronWorkflow; null without a schedule.",
+			},
+			"last_scheduled_time": schema.StringAttribute{
+				Computed: true, MarkdownDescription: "When the CronWorkflow last started a run (RFC 3339), as Argo reports it; null if never.",
+			},
+		},
+		Blocks: map[string]schema.Block{
+			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
+		},
+	}
+}
+
+// cronList checks each schedule expression.
+type cronList struct{}
+
+func (cronList) Description(context.Context) string {
+	return "each schedule must be a five-field cron expression or a descriptor such as @daily"
+}
+func (v cronList) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (cronList) ValidateList(_ context.Context, req validator.ListRequest, resp *validator.ListResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for i, e := range req.ConfigValue.Elements() {
+		s, ok := e.(types.String)
+		if !ok || s.IsNull() || s.IsUnknown() {
+			continue
+		}
+		if msg := CronProblem(s.ValueString()); msg != "" {
+			resp.Diagnostics.AddAttributeError(req.Path.AtListIndex(i), "Invalid cron schedule", msg+".")
+		}
+	}
+}
+
+type timezoneValidator struct{}
+
+func (timezoneValidator) Description(context.Context) string {
+	return "must be an IANA time zone name such as UTC or Europe/Paris"
+}
+func (v timezoneValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (timezoneValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := TimezoneProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid time zone", msg+".")
+	}
+}
+
+// ValidateConfig checks the step graph: unique names, known dependencies,
+// no cycle.
+func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var stepsList types.List
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("steps"), &stepsList)...)
+	if stepsList.IsNull() || stepsList.IsUnknown() {
+		return
+	}
+	var models []stepModel
+	resp.Diagnostics.Append(stepsList.ElementsAs(ctx, &models, false)...)
+	steps := make([]Step, 0, len(models))
+	for _, m := range models {
+		if m.Name.IsUnknown() || m.DependsOn.IsUnknown() {
+			return // checked at apply time, when known
+		}
+		s := Step{Name: m.Name.ValueString()}
+		if !m.DependsOn.IsNull() {
+			var deps []types.String
+			resp.Diagnostics.Append(m.DependsOn.ElementsAs(ctx, &deps, false)...)
+			for _, d := range deps {
+				if d.IsUnknown() {
+					return
+				}
+				s.DependsOn = append(s.DependsOn, d.ValueString())
+			}
+		}
+		steps = append(steps, s)
+	}
+	for _, p := range CheckGraph(steps) {
+		at := path.Root("steps")
+		if p.Index >= 0 {
+			at = at.AtListIndex(p.Index).AtName(p.Field)
+		}
+		summary := "Invalid pipeline steps"
+		if p.Index < 0 {
+			summary = "Dependency cycle in pipeline steps"
+		}
+		resp.Diagnostics.AddAttributeError(at, summary, capitalize(p.Message)+".")
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
