@@ -747,4 +747,3 @@ func quantity(v any) string {
 	}
 	return ""
 }
-

@@ -142,7 +142,7 @@ func TestAccPipeline_basic(t *testing.T) {
 			},
 			{
 				// The stand-in controller has written the CronWorkflow's status.
-				Config: withSchedule,
+				Config:           withSchedule,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
