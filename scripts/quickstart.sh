@@ -1,35 +1,41 @@
 #!/usr/bin/env bash
-# The README's first command: brings up the local stack, trains a tiny model
-# and logs it to MLflow, then applies examples/quickstart with the provider
-# built from this checkout, prints the outputs, and checks that a second
-# plan shows no changes. Running it again is safe.
+# The README's first command: brings up the local stack (MLflow, the
+# Kubernetes API, the stand-in controller serving models for real), trains a
+# tiny model and logs it to MLflow, applies examples/quickstart with the
+# provider built from this checkout, prints the outputs, sends a real
+# prediction request to the endpoint and prints the answer, and checks that
+# a second plan shows no changes. Running it again is safe.
 #
 #   ./scripts/quickstart.sh          # bring up and apply
 #   ./scripts/quickstart.sh down     # destroy, stop the servers, remove their state
+#
+# MLOPS_QUICKSTART_DIR, MLOPS_MLFLOW_DIR and MLOPS_KUBE_DIR move the state
+# (the end-to-end test uses its own). The result is also written, as JSON, to
+# $MLOPS_QUICKSTART_DIR/result.json.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
-qs="$RUN_DIR/quickstart"
+qs="${MLOPS_QUICKSTART_DIR:-$RUN_DIR/quickstart}"
 mkdir -p "$qs"
 export TF_CLI_CONFIG_FILE="$qs/terraformrc"
 export CHECKPOINT_DISABLE=1
+terraform=$("$ROOT/scripts/install-terraform.sh")
+tf() { "$terraform" -chdir=examples/quickstart "$@" -input=false -no-color -state="$qs/terraform.tfstate" \
+  -var "model_source=$(cat "$qs/model_source" 2>/dev/null || echo none)" -var "model_id=$(cat "$qs/model_id" 2>/dev/null || echo none)"; }
 
 if [ "${1:-}" = "down" ]; then
-  if [ -f "$qs/terraform.tfstate" ] && [ -f "$RUN_DIR/mlflow/env" ] && "$ROOT/scripts/mlflow-server.sh" start >/dev/null 2>&1; then
+  if [ -f "$qs/terraform.tfstate" ] && [ -f "$qs/stack.env" ]; then
     # shellcheck disable=SC1091
-    source "$RUN_DIR/mlflow/env"
-    "$TOOLS_BIN/terraform" -chdir=examples/quickstart destroy -auto-approve -input=false \
-      -state="$qs/terraform.tfstate" -var "run_id=$(cat "$qs/run_id" 2>/dev/null || echo none)" >/dev/null || true
+    source "$qs/stack.env"
+    tf destroy -auto-approve >"$qs/destroy.log" 2>&1 || log "terraform destroy failed (see $qs/destroy.log); removing the stack anyway"
   fi
-  "$ROOT/scripts/mlflow-server.sh" clean
+  "$ROOT/scripts/stack.sh" down
   rm -rf "$qs"
   log "quickstart removed"
   exit 0
 fi
 
 start=$(date +%s)
-terraform=$("$ROOT/scripts/install-terraform.sh")
 python="$("$ROOT/scripts/install-mlflow.sh")/python"
-
 log "building the provider"
 mkdir -p "$TOOLS/provider"
 go build -o "$TOOLS/provider/terraform-provider-mlops" .
@@ -42,29 +48,38 @@ provider_installation {
 }
 CFG
 
-"$ROOT/scripts/mlflow-server.sh" start
+stack_env=$("$ROOT/scripts/stack.sh" up)
+cp "$stack_env" "$qs/stack.env"
 # shellcheck disable=SC1091
-source "$RUN_DIR/mlflow/env"
+source "$qs/stack.env"
 
-# Train once; a second run reuses the run as long as the server still has it.
-if [ ! -f "$qs/run_id" ] || ! wait_http "$MLFLOW_TRACKING_URI/api/2.0/mlflow/runs/get?run_id=$(cat "$qs/run_id")" 1; then
+# Train once; a second run reuses the logged model while the server has it.
+if [ ! -f "$qs/model_source" ] || ! wait_http "$MLFLOW_TRACKING_URI/api/2.0/mlflow/logged-models/$(cat "$qs/model_id" 2>/dev/null)" 1; then
   log "training a tiny scikit-learn model and logging it to MLflow"
   "$python" scripts/log_model.py --runs 1 --experiment quickstart --out "$qs/runs.json" >"$qs/train.log" 2>&1 ||
     { cat "$qs/train.log" >&2; die "training failed"; }
-  "$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["runs"][0]["run_id"])' "$qs/runs.json" >"$qs/run_id"
+  "$python" -c 'import json,sys; r=json.load(open(sys.argv[1]))["runs"][0]; open(sys.argv[2],"w").write(r["logged_model_uri"]); open(sys.argv[3],"w").write(r["model_id"])' \
+    "$qs/runs.json" "$qs/model_source" "$qs/model_id"
 fi
-run_id=$(cat "$qs/run_id")
-log "model logged by run $run_id"
+log "model logged as $(cat "$qs/model_source")"
 
-tf() { "$terraform" -chdir=examples/quickstart "$@" -input=false -state="$qs/terraform.tfstate" -var "run_id=$run_id"; }
 log "terraform apply (examples/quickstart)"
-tf apply -auto-approve -compact-warnings -no-color
+tf apply -auto-approve -compact-warnings
 log "outputs"
-"$terraform" -chdir=examples/quickstart output -state="$qs/terraform.tfstate"
+"$terraform" -chdir=examples/quickstart output -no-color -state="$qs/terraform.tfstate"
+url=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" endpoint_url)
+model=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" model)
+
+log "sending a prediction request to $url/v2/models/$model/infer with inputs [[0.9, 0.8], [0.1, 0.2]]"
+prediction=$("$python" scripts/predict.py "$url" "$model")
+echo "$prediction"
+
 log "checking that a second plan shows no changes"
 set +e
 tf plan -detailed-exitcode >"$qs/plan.log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then cat "$qs/plan.log" >&2; die "the second plan is not empty (exit code $rc)"; fi
-log "no changes. Done in $(( $(date +%s) - start ))s. MLflow UI: $MLFLOW_TRACKING_URI (stop everything with: ./scripts/quickstart.sh down)"
+"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "second_plan_empty": True}, open(sys.argv[3], "w"))' \
+  "$url" "$prediction" "$qs/result.json"
+log "no changes. Done in $(( $(date +%s) - start ))s. Stop everything with: ./scripts/quickstart.sh down"

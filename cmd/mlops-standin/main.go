@@ -4,7 +4,11 @@
 // status of InferenceServices and CronWorkflows as the real controllers do.
 //
 //	mlops-standin install-crds --kubeconfig FILE CRD.yaml...
-//	mlops-standin run --kubeconfig FILE
+//	mlops-standin run --kubeconfig FILE [--serve-with VENV_BIN --mlflow-tracking-uri URI --log-dir DIR]
+//
+// With --serve-with, it is also a LOCAL DEVELOPMENT STAND-IN FOR KSERVE'S
+// DATA PLANE: it serves each InferenceService's models for real with
+// MLflow's model server behind a weighted proxy (see internal/testinfra/standin/serve.go).
 package main
 
 import (
@@ -30,6 +34,9 @@ func main() {
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file")
+	serveWith := fs.String("serve-with", "", "development serving: the bin directory of a virtualenv with MLflow; models are served for real with `mlflow models serve`")
+	trackingURI := fs.String("mlflow-tracking-uri", os.Getenv("MLFLOW_TRACKING_URI"), "MLflow server the model servers load registry versions from")
+	logDir := fs.String("log-dir", os.TempDir(), "where the model servers' logs go")
 	_ = fs.Parse(os.Args[2:])
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -50,7 +57,12 @@ func main() {
 			log.Fatal(err)
 		}
 	case "run":
-		c := standin.New(dyn, log.New(os.Stderr, "standin ", log.LstdFlags|log.Lmicroseconds))
+		logger := log.New(os.Stderr, "standin ", log.LstdFlags|log.Lmicroseconds)
+		c := standin.New(dyn, logger)
+		if *serveWith != "" {
+			c.EnableServing(standin.NewServer(*serveWith, *trackingURI, *logDir, logger))
+			logger.Printf("development serving on: models are served by %s/mlflow models serve", *serveWith)
+		}
 		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
 			log.Fatal(err)
 		}

@@ -1,9 +1,12 @@
-# The quickstart: a model trained by scripts/log_model.py is registered,
-# given a version and promoted with the alias "champion".
+# The quickstart: a model trained by scripts/log_model.py is registered, given
+# a version, promoted with the alias "champion", served behind an endpoint
+# pinned to "champion", and retrained every night by a pipeline.
 #
-# Run it with ./scripts/quickstart.sh, which starts a local MLflow server,
+# Run it with ./scripts/quickstart.sh: it starts the local stack (MLflow, a
+# Kubernetes API server, and the stand-in controller that serves models for
+# real with MLflow's model server: a local development stand-in for KServe),
 # trains and logs the model, builds this provider and applies this
-# configuration with it (through dev_overrides: nothing is downloaded).
+# configuration with it through dev_overrides (nothing is downloaded).
 
 terraform {
   required_providers {
@@ -13,12 +16,18 @@ terraform {
   }
 }
 
-variable "run_id" {
-  description = "MLflow run that logged the trained model (under the artifact path \"model\")."
+variable "model_source" {
+  description = "URI of the logged model (models:/m-... for MLflow 3), from scripts/log_model.py."
   type        = string
 }
 
-# Settings come from the environment: MLFLOW_TRACKING_URI.
+variable "model_id" {
+  description = "MLflow 3 logged-model id of the model."
+  type        = string
+}
+
+# Settings come from the environment that scripts/stack.sh writes:
+# MLFLOW_TRACKING_URI, KUBE_CONFIG_PATH and MLOPS_NAMESPACE.
 provider "mlops" {}
 
 resource "mlops_registered_model" "churn" {
@@ -27,13 +36,14 @@ resource "mlops_registered_model" "churn" {
   tags = {
     owner = "quickstart"
   }
-  # The quickstart's stop command removes everything; let destroy take the versions too.
+  # ./scripts/quickstart.sh down removes everything; let destroy take the versions too.
   force_destroy = true
 }
 
 resource "mlops_model_version" "v1" {
   model_name  = mlops_registered_model.churn.name
-  source      = "runs:/${var.run_id}/model"
+  source      = var.model_source
+  model_id    = var.model_id
   description = "Trained by scripts/log_model.py"
 }
 
@@ -43,18 +53,64 @@ resource "mlops_model_alias" "champion" {
   version    = mlops_model_version.v1.version
 }
 
+resource "mlops_endpoint" "churn" {
+  name = "churn"
+
+  model = {
+    registered_model = mlops_registered_model.churn.name
+    alias            = mlops_model_alias.champion.alias
+    format           = "mlflow"
+    # The version is stored at an mlflow-artifacts:/ URI, which KServe's
+    # storage initializer cannot read: a ServingRuntime that loads MLflow
+    # models from the registry is named here. Locally, the stand-in plays it.
+    runtime = "mlflow-registry"
+  }
+
+  scaling = { min_replicas = 1, max_replicas = 1 }
+
+  timeouts {
+    create = "5m"
+  }
+}
+
+resource "mlops_pipeline" "nightly" {
+  name        = "churn-retrain"
+  description = "Nightly retraining of the quickstart model"
+  parameters  = { model_name = "quickstart-churn" }
+
+  steps = [
+    {
+      name    = "train"
+      image   = "python:3.11-slim"
+      command = ["sh", "-c", "pip install mlflow scikit-learn && python log_model.py --experiment quickstart"]
+      timeout = "30m"
+    },
+    {
+      name       = "register"
+      image      = "python:3.11-slim"
+      command    = ["sh", "-c", "echo register the new run as a version of {{workflow.parameters.model_name}}"]
+      depends_on = ["train"]
+    },
+  ]
+
+  schedule = {
+    cron     = ["0 3 * * *"]
+    timezone = "UTC"
+  }
+}
+
+output "endpoint_url" {
+  value = mlops_endpoint.churn.url
+}
+
+output "champion_version" {
+  value = mlops_endpoint.churn.model.resolved_version
+}
+
 output "model" {
   value = mlops_registered_model.churn.name
 }
 
-output "champion_version" {
-  value = mlops_model_alias.champion.version
-}
-
-output "champion_storage_location" {
-  value = mlops_model_version.v1.storage_location
-}
-
-output "model_uri" {
-  value = "models:/${mlops_registered_model.churn.name}@${mlops_model_alias.champion.alias}"
+output "pipeline" {
+  value = mlops_pipeline.nightly.cron_workflow
 }

@@ -63,6 +63,7 @@ type Controller struct {
 	dyn   dynamic.Interface
 	log   *log.Logger
 	queue workqueue.TypedRateLimitingInterface[key]
+	serve *Server // development serving; nil when off
 
 	mu        sync.Mutex
 	firstSeen map[string]time.Time // namespace/name/generation -> when first reconciled
@@ -83,6 +84,9 @@ func New(dyn dynamic.Interface, logger *log.Logger) *Controller {
 	}
 }
 
+// EnableServing turns on development serving (see serve.go).
+func (c *Controller) EnableServing(s *Server) { c.serve = s }
+
 // Run watches and reconciles until ctx ends.
 func (c *Controller) Run(ctx context.Context) error {
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(c.dyn, 10*time.Minute)
@@ -92,6 +96,11 @@ func (c *Controller) Run(ctx context.Context) error {
 		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { c.enqueue(gvr, obj) },
 			UpdateFunc: func(_, obj any) { c.enqueue(gvr, obj) },
+			DeleteFunc: func(obj any) {
+				if u, ok := obj.(*unstructured.Unstructured); ok && c.serve != nil && gvr == InferenceServiceGVR {
+					c.serve.forget(u.GetNamespace() + "/" + u.GetName())
+				}
+			},
 		})
 		if err != nil {
 			return err
@@ -102,6 +111,9 @@ func (c *Controller) Run(ctx context.Context) error {
 	go func() {
 		<-ctx.Done()
 		c.queue.ShutDown()
+		if c.serve != nil {
+			c.serve.Stop()
+		}
 	}()
 	for i := 0; i < 4; i++ {
 		go c.worker(ctx)
@@ -216,7 +228,11 @@ func (c *Controller) reconcileInferenceService(ctx context.Context, obj *unstruc
 	c.mu.Unlock()
 	wait := time.Until(first.Add(delay))
 
+	procs := map[string]*modelProc{}
 	state := func(storageURI string) modelState {
+		if c.serve != nil && !failAll && !failURIs[storageURI] {
+			return c.devState(obj, storageURI, procs)
+		}
 		switch {
 		case failAll || failURIs[storageURI] || strings.Contains(storageURI, "standin-fail"):
 			return modelState{storageURI: storageURI, failed: true,
@@ -342,7 +358,18 @@ func (c *Controller) reconcileInferenceService(ctx context.Context, obj *unstruc
 	}
 
 	url := fmt.Sprintf("http://%s.%s.example.com", name, ns)
-	if u := c.servingURL(obj); u != "" {
+	if c.serve != nil {
+		canaryURI := ""
+		if canary != nil {
+			canaryURI = canary.storageURI
+		}
+		if mode == "Knative" {
+			canaryURI = "" // development serving routes Knative canaries to the newest model only
+		}
+		u, err := c.serve.route(ns+"/"+name, procs[predictorURI], procs[canaryURI], canaryPercent)
+		if err != nil {
+			return 0, err
+		}
 		url = u
 	}
 	predictorStatus := map[string]any{
@@ -386,8 +413,57 @@ func (c *Controller) reconcileInferenceService(ctx context.Context, obj *unstruc
 	return requeueAfter(wait), nil
 }
 
-// servingURL is where a development-mode server serves the object, if any.
-func (c *Controller) servingURL(*unstructured.Unstructured) string { return "" }
+// devState is a model's state under development serving: the model server
+// for its MLflow URI is started if needed, and is ready when it answers.
+func (c *Controller) devState(obj *unstructured.Unstructured, storageURI string, procs map[string]*modelProc) modelState {
+	uri := serveURI(obj, storageURI)
+	if uri == "" {
+		return modelState{storageURI: storageURI, failed: true,
+			message: fmt.Sprintf("development serving loads MLflow models only (models:/, runs:/, mlflow-artifacts:/ or a registry reference), not %s", storageURI)}
+	}
+	k := key{gvr: InferenceServiceGVR, namespace: obj.GetNamespace(), name: obj.GetName()}
+	m := c.serve.model(uri, func() { c.queue.Add(k) })
+	procs[storageURI] = m
+	switch {
+	case m.failed.Load() != nil:
+		return modelState{storageURI: storageURI, failed: true, message: *m.failed.Load()}
+	case !m.ready.Load():
+		return modelState{storageURI: storageURI, message: "the model server for " + uri + " is starting"}
+	}
+	return modelState{storageURI: storageURI, ready: true}
+}
+
+// serveURI is the MLflow URI to load for a storage URI: the registry
+// version the provider recorded in its annotations when there is one, else
+// the storage URI itself when MLflow can load it.
+func serveURI(obj *unstructured.Unstructured, storageURI string) string {
+	for _, a := range []string{"mlops.terraform.io/model", "mlops.terraform.io/canary"} {
+		var ref struct {
+			RegisteredModel string `json:"registered_model"`
+			ResolvedVersion string `json:"resolved_version"`
+			StorageURI      string `json:"storage_uri"`
+		}
+		if json.Unmarshal([]byte(obj.GetAnnotations()[a]), &ref) != nil || ref.RegisteredModel == "" || ref.ResolvedVersion == "" {
+			continue
+		}
+		// The annotation names the model whose storage URI this is when the
+		// URI is the version's own (no override).
+		if ref.StorageURI == "" && (a == "mlops.terraform.io/model") == isPredictorURI(obj, storageURI) {
+			return fmt.Sprintf("models:/%s/%s", ref.RegisteredModel, ref.ResolvedVersion)
+		}
+	}
+	for _, scheme := range []string{"models:/", "runs:/", "mlflow-artifacts:/", "file:/", "/"} {
+		if strings.HasPrefix(storageURI, scheme) {
+			return storageURI
+		}
+	}
+	return ""
+}
+
+func isPredictorURI(obj *unstructured.Unstructured, storageURI string) bool {
+	u, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri")
+	return u == storageURI
+}
 
 func requeueAfter(wait time.Duration) time.Duration {
 	if wait > 0 {

@@ -1,0 +1,411 @@
+package standin
+
+// Development serving: a LOCAL DEVELOPMENT STAND-IN FOR KSERVE, not KServe.
+// With it on, the stand-in controller serves each InferenceService's models
+// for real, on loopback ports, with MLflow's own model server
+// (`mlflow models serve`, loading the version from the registry), behind a
+// small weighted proxy per InferenceService that splits requests between
+// the model and the canary by the declared percentages and speaks KServe's
+// data-plane protocols (Open Inference Protocol v2 and v1) in front of
+// MLflow's /invocations. status.url points at the proxy.
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Server runs model servers and proxies.
+type Server struct {
+	pythonBin   string // the bin directory of a venv with MLflow
+	trackingURI string
+	logDir      string
+	log         *log.Logger
+
+	mu      sync.Mutex
+	models  map[string]*modelProc // by model URI
+	proxies map[string]*proxy     // by namespace/name
+}
+
+// NewServer returns a development server. pythonBin is the bin directory
+// of a virtualenv with MLflow; logs of the model servers go to logDir.
+func NewServer(pythonBin, trackingURI, logDir string, logger *log.Logger) *Server {
+	return &Server{pythonBin: pythonBin, trackingURI: trackingURI, logDir: logDir, log: logger,
+		models: map[string]*modelProc{}, proxies: map[string]*proxy{}}
+}
+
+type modelProc struct {
+	uri    string
+	port   int
+	cmd    *exec.Cmd
+	ready  atomic.Bool
+	failed atomic.Pointer[string]
+}
+
+func (m *modelProc) baseURL() string { return fmt.Sprintf("http://127.0.0.1:%d", m.port) }
+
+// model returns the server of uri, starting it if needed; notify is called
+// when it becomes ready or fails.
+func (s *Server) model(uri string, notify func()) *modelProc {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if m, ok := s.models[uri]; ok {
+		return m
+	}
+	m := &modelProc{uri: uri}
+	s.models[uri] = m
+	port, err := freePort()
+	if err != nil {
+		msg := err.Error()
+		m.failed.Store(&msg)
+		return m
+	}
+	m.port = port
+	logPath := filepath.Join(s.logDir, fmt.Sprintf("model-%d.log", port))
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		msg := err.Error()
+		m.failed.Store(&msg)
+		return m
+	}
+	cmd := exec.Command(filepath.Join(s.pythonBin, "mlflow"), "models", "serve", "-m", uri,
+		"--env-manager", "local", "-h", "127.0.0.1", "-p", fmt.Sprint(port), "-w", "1")
+	cmd.Env = append(os.Environ(), "MLFLOW_TRACKING_URI="+s.trackingURI, "PATH="+s.pythonBin+":"+os.Getenv("PATH"))
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		msg := err.Error()
+		m.failed.Store(&msg)
+		return m
+	}
+	m.cmd = cmd
+	s.log.Printf("serving %s on port %d (log: %s)", uri, port, logPath)
+	exited := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		logFile.Close()
+		close(exited)
+	}()
+	go func() {
+		deadline := time.Now().Add(5 * time.Minute)
+		for time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				msg := fmt.Sprintf("the model server for %s exited: %s", uri, lastLines(logPath, 3))
+				m.failed.Store(&msg)
+				notify()
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+			resp, err := http.Get(m.baseURL() + "/ping")
+			if err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					m.ready.Store(true)
+					notify()
+					return
+				}
+			}
+		}
+		msg := fmt.Sprintf("the model server for %s did not answer /ping within 5 minutes", uri)
+		m.failed.Store(&msg)
+		notify()
+	}()
+	return m
+}
+
+// release stops the model servers no proxy uses any more.
+func (s *Server) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	used := map[string]bool{}
+	for _, p := range s.proxies {
+		cfg := p.cfg.Load()
+		if cfg.model != nil {
+			used[cfg.model.uri] = true
+		}
+		if cfg.canary != nil {
+			used[cfg.canary.uri] = true
+		}
+	}
+	for uri, m := range s.models {
+		if !used[uri] {
+			if m.cmd != nil && m.cmd.Process != nil {
+				_ = syscall.Kill(-m.cmd.Process.Pid, syscall.SIGTERM)
+			}
+			delete(s.models, uri)
+			s.log.Printf("stopped serving %s", uri)
+		}
+	}
+}
+
+// Stop stops every proxy and model server.
+func (s *Server) Stop() {
+	s.mu.Lock()
+	for key, p := range s.proxies {
+		_ = p.srv.Close()
+		delete(s.proxies, key)
+	}
+	s.mu.Unlock()
+	s.release()
+}
+
+// route points the proxy of one InferenceService at its models, creating
+// the proxy on first use, and returns its URL.
+func (s *Server) route(key string, model, canary *modelProc, canaryPercent int64) (string, error) {
+	s.mu.Lock()
+	p, ok := s.proxies[key]
+	if !ok {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			s.mu.Unlock()
+			return "", err
+		}
+		p = &proxy{}
+		p.cfg.Store(&proxyConfig{})
+		p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second}
+		p.url = "http://" + ln.Addr().String()
+		go func() { _ = p.srv.Serve(ln) }()
+		s.proxies[key] = p
+	}
+	s.mu.Unlock()
+	p.cfg.Store(&proxyConfig{model: model, canary: canary, canaryPercent: canaryPercent})
+	s.release()
+	return p.url, nil
+}
+
+// forget removes the proxy of a deleted InferenceService.
+func (s *Server) forget(key string) {
+	s.mu.Lock()
+	if p, ok := s.proxies[key]; ok {
+		_ = p.srv.Close()
+		delete(s.proxies, key)
+	}
+	s.mu.Unlock()
+	s.release()
+}
+
+type proxyConfig struct {
+	model, canary *modelProc
+	canaryPercent int64
+}
+
+type proxy struct {
+	url string
+	srv *http.Server
+	cfg atomic.Pointer[proxyConfig]
+}
+
+// pick chooses the backend of one request by the traffic split.
+func (p *proxy) pick() (*modelProc, string) {
+	cfg := p.cfg.Load()
+	if cfg.canary != nil && rand.Int64N(100) < cfg.canaryPercent {
+		return cfg.canary, "canary"
+	}
+	return cfg.model, "model"
+}
+
+func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	backend, which := p.pick()
+	if backend == nil || !backend.ready.Load() {
+		http.Error(w, `{"error":"the model is not ready"}`, http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("X-Served-By", which)
+	path := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet && (path == "/v2/health/ready" || path == "/v2/health/live" ||
+		(strings.HasPrefix(path, "/v2/models/") && strings.HasSuffix(path, "/ready"))):
+		w.WriteHeader(http.StatusOK)
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v2/models/") && strings.HasSuffix(path, "/infer"):
+		name := strings.TrimSuffix(strings.TrimPrefix(path, "/v2/models/"), "/infer")
+		p.inferV2(w, r, backend, name)
+	case r.Method == http.MethodPost && strings.HasPrefix(path, "/v1/models/") && strings.HasSuffix(path, ":predict"):
+		p.predictV1(w, r, backend)
+	default:
+		p.pass(w, r, backend)
+	}
+}
+
+type v2Tensor struct {
+	Name     string  `json:"name"`
+	Shape    []int64 `json:"shape"`
+	Datatype string  `json:"datatype"`
+	Data     any     `json:"data"`
+}
+
+// inferV2 turns an Open Inference Protocol request into MLflow's
+// /invocations ("inputs": the first tensor, reshaped) and the predictions
+// back into a v2 response.
+func (p *proxy) inferV2(w http.ResponseWriter, r *http.Request, backend *modelProc, name string) {
+	var req struct {
+		ID     string     `json:"id"`
+		Inputs []v2Tensor `json:"inputs"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Inputs) == 0 {
+		http.Error(w, `{"error":"expected {\"inputs\": [{\"name\", \"shape\", \"datatype\", \"data\"}]}"}`, http.StatusBadRequest)
+		return
+	}
+	in := req.Inputs[0]
+	flat, ok := flatten(in.Data)
+	if !ok {
+		http.Error(w, `{"error":"data must be numbers"}`, http.StatusBadRequest)
+		return
+	}
+	rows := reshape(flat, in.Shape)
+	preds, status, err := invoke(r.Context(), backend, map[string]any{"inputs": rows})
+	if err != nil {
+		http.Error(w, fmt.Sprintf(`{"error":%q}`, err.Error()), status)
+		return
+	}
+	list, _ := preds.([]any)
+	datatype := "FP64"
+	for _, v := range list {
+		if f, ok := v.(float64); ok && f == float64(int64(f)) {
+			datatype = "INT64"
+		} else {
+			datatype = "FP64"
+			break
+		}
+	}
+	writeJSON(w, map[string]any{
+		"model_name": name,
+		"id":         req.ID,
+		"outputs": []any{map[string]any{
+			"name": "predict", "shape": []int{len(list)}, "datatype": datatype, "data": list,
+		}},
+	})
+}
+
+func (p *proxy) predictV1(w http.ResponseWriter, r *http.Request, backend *modelProc) {
+	var req struct {
+		Instances any `json:"instances"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+		http.Error(w, `{"error":"expected {\"instances\": [...]}"}`, http.StatusBadRequest)
+		return
+	}
+	preds, status, err := invoke(r.Context(), backend, map[string]any{"inputs": req.Instances})
+	if err != nil {
+		http.Error(w, fmt.Sprintf(`{"error":%q}`, err.Error()), status)
+		return
+	}
+	writeJSON(w, map[string]any{"predictions": preds})
+}
+
+func (p *proxy) pass(w http.ResponseWriter, r *http.Request, backend *modelProc) {
+	req, err := http.NewRequestWithContext(r.Context(), r.Method, backend.baseURL()+r.URL.RequestURI(), r.Body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	req.Header = r.Header.Clone()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	_, _ = io.Copy(w, resp.Body)
+}
+
+// invoke calls MLflow's scoring server and returns its predictions.
+func invoke(ctx context.Context, backend *modelProc, body any) (any, int, error) {
+	data, _ := json.Marshal(body)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, backend.baseURL()+"/invocations", bytes.NewReader(data))
+	if err != nil {
+		return nil, http.StatusInternalServerError, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, http.StatusBadGateway, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, resp.StatusCode, fmt.Errorf("model server: %s", strings.TrimSpace(string(raw)))
+	}
+	var out struct {
+		Predictions any `json:"predictions"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, http.StatusBadGateway, fmt.Errorf("model server answered %s", raw)
+	}
+	return out.Predictions, http.StatusOK, nil
+}
+
+func flatten(v any) ([]any, bool) {
+	switch x := v.(type) {
+	case []any:
+		var out []any
+		for _, e := range x {
+			f, ok := flatten(e)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, f...)
+		}
+		return out, true
+	case float64, bool:
+		return []any{x}, true
+	}
+	return nil, false
+}
+
+// reshape makes rows of a flat tensor: shape [n, m] gives n rows of m.
+func reshape(flat []any, shape []int64) []any {
+	if len(shape) < 2 || shape[1] <= 0 {
+		return []any{flat}
+	}
+	cols := int(shape[1])
+	var rows []any
+	for i := 0; i+cols <= len(flat); i += cols {
+		rows = append(rows, flat[i:i+cols])
+	}
+	return rows
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func freePort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+func lastLines(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
