@@ -18,11 +18,16 @@ qs="${MLOPS_QUICKSTART_DIR:-$RUN_DIR/quickstart}"
 mkdir -p "$qs"
 export TF_CLI_CONFIG_FILE="$qs/terraformrc"
 export CHECKPOINT_DISABLE=1
-terraform=$("$ROOT/scripts/install-terraform.sh")
+terraform="$TOOLS_BIN/terraform"
+if [ "${1:-}" != "down" ] || [ ! -x "$terraform" ]; then
+  "$ROOT/scripts/install-terraform.sh" >"$qs/install-terraform.log" 2>&1 &
+  tf_pid=$!
+fi
 tf() { "$terraform" -chdir=examples/quickstart "$@" -input=false -no-color -state="$qs/terraform.tfstate" \
   -var "model_source=$(cat "$qs/model_source" 2>/dev/null || echo none)" -var "model_id=$(cat "$qs/model_id" 2>/dev/null || echo none)"; }
 
 if [ "${1:-}" = "down" ]; then
+  if [ -n "${tf_pid:-}" ]; then wait "$tf_pid" || true; fi
   if [ -f "$qs/terraform.tfstate" ] && [ -f "$qs/stack.env" ]; then
     # shellcheck disable=SC1091
     source "$qs/stack.env"
@@ -35,7 +40,12 @@ if [ "${1:-}" = "down" ]; then
 fi
 
 start=$(date +%s)
+# The slow installs (building Terraform and kube-apiserver, the first time)
+# run side by side while pip installs MLflow.
+"$ROOT/scripts/install-kube.sh" >"$qs/install-kube.log" 2>&1 &
+kube_pid=$!
 python="$("$ROOT/scripts/install-mlflow.sh")/python"
+wait "$kube_pid" || { cat "$qs/install-kube.log" >&2; die "installing etcd and kube-apiserver failed"; }
 log "building the provider"
 mkdir -p "$TOOLS/provider"
 go build -o "$TOOLS/provider/terraform-provider-mlops" .
@@ -48,6 +58,7 @@ provider_installation {
 }
 CFG
 
+if [ -n "${tf_pid:-}" ] && ! wait "$tf_pid"; then cat "$qs/install-terraform.log" >&2; die "installing terraform failed"; fi
 stack_env=$("$ROOT/scripts/stack.sh" up)
 cp "$stack_env" "$qs/stack.env"
 # shellcheck disable=SC1091
