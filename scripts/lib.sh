@@ -14,6 +14,7 @@ MLFLOW_VERSION="3.17.2"
 SKLEARN_VERSION="1.7.2"
 TFPLUGINDOCS_VERSION="v0.25.0"
 KUBE_VERSION="v1.34.2"
+GOLANGCI_LINT_VERSION="v2.15.0"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

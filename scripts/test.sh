@@ -22,14 +22,17 @@ tf_pid=$!
 kube_pid=$!
 "$ROOT/scripts/install-mlflow.sh" >/dev/null
 "$ROOT/scripts/install-tfplugindocs.sh" >/dev/null
+lint=$("$ROOT/scripts/install-golangci-lint.sh")
 if ! wait "$tf_pid"; then cat "$RUN_DIR/install-terraform.log" >&2; die "installing terraform failed"; fi
 if ! wait "$kube_pid"; then cat "$RUN_DIR/install-kube.log" >&2; die "installing etcd and kube-apiserver failed"; fi
 terraform="$TOOLS_BIN/terraform"
 
-log "gofmt and go vet"
+log "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 [ -z "$unformatted" ] || die "gofmt would change: $unformatted"
 go vet ./...
+log "golangci-lint"
+"$lint" run ./...
 
 log "docs check"
 "$ROOT/scripts/generate-docs.sh" --check

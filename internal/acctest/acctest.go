@@ -117,8 +117,8 @@ func logModels(n int) ([]LoggedRun, error) {
 	if err != nil {
 		return nil, err
 	}
-	out.Close()
-	defer os.Remove(out.Name())
+	_ = out.Close()
+	defer func() { _ = os.Remove(out.Name()) }()
 	cmd := exec.Command(python, filepath.Join(root, "scripts", "log_model.py"), "--runs", fmt.Sprint(n), "--out", out.Name())
 	cmd.Env = os.Environ()
 	if combined, err := cmd.CombinedOutput(); err != nil {

@@ -267,7 +267,7 @@ func (c *Client) attempt(ctx context.Context, req request, target string, payloa
 		})
 		return 0, 0, &connError{method: req.method, path: req.path, err: err}
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	tflog.SubsystemDebug(ctx, logSubsystem, "MLflow request", map[string]any{
 		"method": req.method, "path": req.path, "status": resp.StatusCode,
 		"duration_ms": time.Since(start).Milliseconds(),

@@ -168,12 +168,12 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestBackoffGrowsWithJitterAndIsCapped(t *testing.T) {
 	c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.MinBackoff = 100 * time.Millisecond; c.MaxBackoff = time.Second })
-	for attempt, max := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
-		max *= time.Millisecond
+	for attempt, ms := range []int64{100, 200, 400, 800, 1000, 1000} {
+		upper := time.Duration(ms) * time.Millisecond
 		for range 50 {
 			d := c.backoff(attempt, 0)
-			if d < max/2 || d > max {
-				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, d, max/2, max)
+			if d < upper/2 || d > upper {
+				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, d, upper/2, upper)
 			}
 		}
 	}
@@ -249,7 +249,7 @@ func TestConnectionResetIsRetried(t *testing.T) {
 			if tcp, ok := conn.(*net.TCPConn); ok {
 				_ = tcp.SetLinger(0) // close with RST
 			}
-			conn.Close()
+			_ = conn.Close()
 			return
 		}
 		fmt.Fprint(w, `{"registered_model":{"name":"m"}}`)
@@ -270,7 +270,7 @@ func TestConnectionRefusedIsRetriedEvenForCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	_ = ln.Close() // nothing listens there now
 	c := testClient(t, "http://"+addr)
 	var retries int
 	c.sleep = func(context.Context, time.Duration) error { retries++; return nil }

@@ -257,7 +257,7 @@ func checkCronExists(t *testing.T, ns string, want bool) statecheck.StateCheck {
 		_, err := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
 		switch {
 		case want && err != nil:
-			return fmt.Errorf("the CronWorkflow should exist: %v", err)
+			return fmt.Errorf("the CronWorkflow should exist: %w", err)
 		case !want && err == nil:
 			return fmt.Errorf("the CronWorkflow should not exist")
 		case !want && !apierrors.IsNotFound(err):

@@ -77,7 +77,7 @@ func TestAccModelAlias_basic(t *testing.T) {
 					liveCheck(func() error {
 						_, err := acctest.MLflow(t).GetModelVersionByAlias(context.Background(), name, "champion")
 						if !mlflow.IsNotFound(err) {
-							return fmt.Errorf("the old alias champion should be gone, got %v", err)
+							return fmt.Errorf("the old alias champion should be gone, got %w", err)
 						}
 						return nil
 					}),

@@ -92,7 +92,7 @@ func TestAccModelVersion_basic(t *testing.T) {
 					liveCheck(func() error {
 						_, err := acctest.MLflow(t).GetModelVersion(context.Background(), name, "1")
 						if !mlflow.IsNotFound(err) {
-							return fmt.Errorf("version 1 should be gone after the replacement, got %v", err)
+							return fmt.Errorf("version 1 should be gone after the replacement, got %w", err)
 						}
 						return nil
 					}),

@@ -116,7 +116,7 @@ func TestAccRegisteredModel_renameKeepsVersions(t *testing.T) {
 						return fmt.Errorf("version 1 source = %q, want %q", mv.Source, run.ModelURI)
 					}
 					if _, err := c.GetRegisteredModel(acctest.Context(t), name); !mlflow.IsNotFound(err) {
-						return fmt.Errorf("the old name %q still answers: %v", name, err)
+						return fmt.Errorf("the old name %q still answers: %w", name, err)
 					}
 					return nil
 				},

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -456,13 +455,4 @@ func addKubeError(d *diag.Diagnostics, action, id string, err error) {
 	}
 	d.AddError(fmt.Sprintf("Error %s endpoint", action),
 		strings.TrimSpace(fmt.Sprintf("The InferenceService %s could not be processed. %s\n\nServer said: %s", id, hint, err)))
-}
-
-// int64Map is used by the data source.
-func int64Map(m map[string]int64) types.Map {
-	elems := make(map[string]attr.Value, len(m))
-	for k, v := range m {
-		elems[k] = types.Int64Value(v)
-	}
-	return types.MapValueMust(types.Int64Type, elems)
 }

@@ -34,8 +34,7 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 		step.CanaryPercent = percent
 		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id, "step": i + 1, "percent": percent})
 
-		obj, err := c.Apply(ctx, InferenceServiceGVR, step.toObject())
-		if err != nil {
+		if _, err := c.Apply(ctx, InferenceServiceGVR, step.toObject()); err != nil {
 			addKubeError(d, "updating", id, err)
 			return r.rollBack(ctx, c, stable), true
 		}

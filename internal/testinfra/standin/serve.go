@@ -97,7 +97,7 @@ func (s *Server) model(uri string, notify func()) *modelProc {
 	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		logFile.Close()
+		_ = logFile.Close()
 		close(exited)
 	}()
 	go func() {
@@ -113,7 +113,7 @@ func (s *Server) model(uri string, notify func()) *modelProc {
 			}
 			resp, err := http.Get(m.baseURL() + "/ping")
 			if err == nil {
-				resp.Body.Close()
+				_ = resp.Body.Close()
 				if resp.StatusCode == http.StatusOK {
 					m.ready.Store(true)
 					notify()
@@ -319,7 +319,7 @@ func (p *proxy) pass(w http.ResponseWriter, r *http.Request, backend *modelProc)
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	for k, v := range resp.Header {
 		w.Header()[k] = v
 	}
@@ -339,7 +339,7 @@ func invoke(ctx context.Context, backend *modelProc, body any) (any, int, error)
 	if err != nil {
 		return nil, http.StatusBadGateway, err
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return nil, resp.StatusCode, fmt.Errorf("model server: %s", strings.TrimSpace(string(raw)))
@@ -394,8 +394,12 @@ func freePort() (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
+	defer func() { _ = ln.Close() }()
+	addr, ok := ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return 0, fmt.Errorf("unexpected address %v", ln.Addr())
+	}
+	return addr.Port, nil
 }
 
 func lastLines(path string, n int) string {

@@ -91,7 +91,6 @@ func (c *Controller) EnableServing(s *Server) { c.serve = s }
 func (c *Controller) Run(ctx context.Context) error {
 	factory := dynamicinformer.NewDynamicSharedInformerFactory(c.dyn, 10*time.Minute)
 	for _, gvr := range []schema.GroupVersionResource{InferenceServiceGVR, CronWorkflowGVR} {
-		gvr := gvr
 		inf := factory.ForResource(gvr).Informer()
 		_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
 			AddFunc:    func(obj any) { c.enqueue(gvr, obj) },
