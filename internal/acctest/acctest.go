@@ -21,6 +21,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
@@ -156,4 +157,13 @@ func RepoRoot() (string, error) {
 		}
 		dir = parent
 	}
+}
+
+// LiveCheck is a state check that asks the server instead of the state:
+// the function returns an error when the live object is not as expected.
+type LiveCheck func() error
+
+// CheckState implements statecheck.StateCheck.
+func (f LiveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	resp.Error = f()
 }

@@ -136,3 +136,43 @@ type ExecSettings struct {
 	Args       []string
 	Env        map[string]string
 }
+
+// FromConfigure returns the provider data handed to a resource's or data
+// source's Configure: nil before the provider is configured (validation),
+// and an error diagnostic for data of another type.
+func FromConfigure(providerData any, d *diag.Diagnostics) *ProviderData {
+	if providerData == nil {
+		return nil
+	}
+	pd, ok := providerData.(*ProviderData)
+	if !ok {
+		d.AddError("Unexpected provider data",
+			fmt.Sprintf("Expected *conns.ProviderData, got %T. This is a bug in the provider: please report it.", providerData))
+		return nil
+	}
+	return pd
+}
+
+// Kube returns the Kubernetes client of p, adding the diagnostics that say
+// which setting is missing (or that the provider is not configured).
+func Kube(p *ProviderData, d *diag.Diagnostics) *kube.Client {
+	if p == nil {
+		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
+		return nil
+	}
+	c, cd := p.KubeClient()
+	d.Append(cd...)
+	return c
+}
+
+// MLflow returns the MLflow client of p, adding the diagnostics that say
+// which setting is missing (or that the provider is not configured).
+func MLflow(p *ProviderData, d *diag.Diagnostics) *mlflow.Client {
+	if p == nil {
+		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
+		return nil
+	}
+	c, cd := p.MLflowClient()
+	d.Append(cd...)
+	return c
+}

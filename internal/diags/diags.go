@@ -58,12 +58,6 @@ func AddNotFoundWarning(d *diag.Diagnostics, kind, id string) {
 	)
 }
 
-// AddUnexpectedConfigure reports provider data of the wrong type.
-func AddUnexpectedConfigure(d *diag.Diagnostics, got any) {
-	d.AddError("Unexpected provider data",
-		fmt.Sprintf("Expected *conns.ProviderData, got %T. This is a bug in the provider: please report it.", got))
-}
-
 func capitalize(s string) string {
 	if s == "" {
 		return s

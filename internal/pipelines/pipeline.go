@@ -59,26 +59,10 @@ func (r *pipelineResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 }
 
 func (r *pipelineResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	pd, ok := req.ProviderData.(*conns.ProviderData)
-	if !ok {
-		diags.AddUnexpectedConfigure(&resp.Diagnostics, req.ProviderData)
-		return
-	}
-	r.data = pd
+	r.data = conns.FromConfigure(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *pipelineResource) kube(d *diag.Diagnostics) *kube.Client {
-	if r.data == nil {
-		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
-		return nil
-	}
-	c, cd := r.data.KubeClient()
-	d.Append(cd...)
-	return c
-}
+func (r *pipelineResource) kube(d *diag.Diagnostics) *kube.Client { return conns.Kube(r.data, d) }
 
 // ModifyPlan checks the Kubernetes settings at plan time and fills the
 // default namespace and the computed names.
@@ -495,7 +479,7 @@ func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipe
 	}
 	suspend, _ := cs["suspend"].(bool)
 	var deadline types.String
-	if secs := getInt(cs, "startingDeadlineSeconds"); secs != nil {
+	if secs := kube.Int64(cs, "startingDeadlineSeconds"); secs != nil {
 		deadline = types.StringValue(formatSeconds(*secs))
 		// Keep the user's spelling ("10m" rather than "10m0s") when it means the same.
 		if !m.Schedule.IsNull() && !m.Schedule.IsUnknown() {
@@ -514,8 +498,8 @@ func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipe
 		"concurrency_policy": types.StringValue(policy),
 		"suspend":            types.BoolValue(suspend),
 		"starting_deadline":  deadline,
-		"successful_history": types.Int64PointerValue(getInt(cs, "successfulJobsHistoryLimit")),
-		"failed_history":     types.Int64PointerValue(getInt(cs, "failedJobsHistoryLimit")),
+		"successful_history": types.Int64PointerValue(kube.Int64(cs, "successfulJobsHistoryLimit")),
+		"failed_history":     types.Int64PointerValue(kube.Int64(cs, "failedJobsHistoryLimit")),
 	})
 	m.CronWorkflow = types.StringValue(cron.GetName())
 	last, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
@@ -566,9 +550,9 @@ func stepsFromTemplates(spec map[string]any) []Step {
 			}
 		}
 		if req, ok, _ := unstructured.NestedMap(c, "resources", "requests"); ok {
-			s.CPU = quantity(req["cpu"])
-			s.Memory = quantity(req["memory"])
-			if g := quantity(req["nvidia.com/gpu"]); g != "" {
+			s.CPU = kube.Quantity(req["cpu"])
+			s.Memory = kube.Quantity(req["memory"])
+			if g := kube.Quantity(req["nvidia.com/gpu"]); g != "" {
 				var n int64
 				if _, err := fmt.Sscan(g, &n); err == nil {
 					s.GPU = &n
@@ -576,7 +560,7 @@ func stepsFromTemplates(spec map[string]any) []Step {
 			}
 		}
 		if rs, ok, _ := unstructured.NestedMap(t, "retryStrategy"); ok {
-			s.Retries = getInt(rs, "limit")
+			s.Retries = kube.Int64(rs, "limit")
 			if s.Retries == nil {
 				if str, ok := rs["limit"].(string); ok {
 					var n int64
@@ -586,7 +570,7 @@ func stepsFromTemplates(spec map[string]any) []Step {
 				}
 			}
 		}
-		s.TimeoutSeconds = getInt(t, "activeDeadlineSeconds")
+		s.TimeoutSeconds = kube.Int64(t, "activeDeadlineSeconds")
 		steps = append(steps, s)
 	}
 	return steps
@@ -723,27 +707,4 @@ func stringListValue(l []string) types.List {
 		elems[i] = types.StringValue(s)
 	}
 	return types.ListValueMust(types.StringType, elems)
-}
-
-func getInt(m map[string]any, k string) *int64 {
-	switch n := m[k].(type) {
-	case int64:
-		return &n
-	case float64:
-		i := int64(n)
-		return &i
-	}
-	return nil
-}
-
-func quantity(v any) string {
-	switch q := v.(type) {
-	case string:
-		return q
-	case int64:
-		return fmt.Sprint(q)
-	case float64:
-		return fmt.Sprint(q)
-	}
-	return ""
 }

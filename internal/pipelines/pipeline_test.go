@@ -107,7 +107,7 @@ func TestAccPipeline_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.StringExact("churn-retrain")),
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("steps"), knownvalue.ListSizeExact(3)),
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("steps").AtSliceIndex(1).AtMapKey("timeout"), knownvalue.StringExact("2h")),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						tmpl, err := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
 						if err != nil {
 							return err
@@ -164,7 +164,7 @@ func TestAccPipeline_basic(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("steps"), knownvalue.ListSizeExact(4)),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						tmpl, err := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
 						if err != nil {
 							return err
@@ -185,7 +185,7 @@ func TestAccPipeline_basic(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("schedule").AtMapKey("suspend"), knownvalue.Bool(true)),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						cron, err := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
 						if err != nil {
 							return err
@@ -236,7 +236,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.Null()),
 					checkCronExists(t, ns, false),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						_, err := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
 						return err
 					}),
@@ -253,7 +253,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 }
 
 func checkCronExists(t *testing.T, ns string, want bool) statecheck.StateCheck {
-	return liveCheck(func() error {
+	return acctest.LiveCheck(func() error {
 		_, err := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
 		switch {
 		case want && err != nil:
@@ -295,7 +295,7 @@ func TestAccPipeline_drift(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						tmpl, _ := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
 						cron, _ := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
 						sa, _, _ := unstructured.NestedString(tmpl.Object, "spec", "serviceAccountName")
@@ -383,11 +383,4 @@ func TestAccPipeline_validation(t *testing.T) {
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps:                    steps,
 	})
-}
-
-// liveCheck is a state check that asks the server instead of the state.
-type liveCheck func() error
-
-func (f liveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f()
 }

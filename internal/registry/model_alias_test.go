@@ -74,7 +74,7 @@ func TestAccModelAlias_basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(aliasAddr, tfjsonpath.New("id"), knownvalue.StringExact(name+"@challenger")),
 					checkLiveAlias(t, name, "challenger", "2"),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						_, err := acctest.MLflow(t).GetModelVersionByAlias(context.Background(), name, "champion")
 						if !mlflow.IsNotFound(err) {
 							return fmt.Errorf("the old alias champion should be gone, got %w", err)
@@ -245,7 +245,7 @@ resource "mlops_model_alias" "test" {
 }
 
 func checkLiveAlias(t *testing.T, name, alias, version string) statecheck.StateCheck {
-	return liveCheck(func() error {
+	return acctest.LiveCheck(func() error {
 		mv, err := acctest.MLflow(t).GetModelVersionByAlias(context.Background(), name, alias)
 		if err != nil {
 			return err

@@ -67,7 +67,7 @@ func TestAccModelVersion_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("tags"), knownvalue.MapExact(map[string]knownvalue.Check{
 						"dataset": knownvalue.StringExact("2026-12"), "owner": knownvalue.StringExact("ml"),
 					})),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						mv, err := acctest.MLflow(t).GetModelVersion(context.Background(), name, "1")
 						if err != nil {
 							return err
@@ -89,7 +89,7 @@ func TestAccModelVersion_basic(t *testing.T) {
 					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("run_id"), knownvalue.StringExact(runs[1].RunID)),
 					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("stage"), knownvalue.StringExact("Staging")),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						_, err := acctest.MLflow(t).GetModelVersion(context.Background(), name, "1")
 						if !mlflow.IsNotFound(err) {
 							return fmt.Errorf("version 1 should be gone after the replacement, got %w", err)
@@ -189,7 +189,7 @@ func TestAccModelVersion_drift(t *testing.T) {
 					plancheck.ExpectKnownValue(mvAddr, tfjsonpath.New("stage"), knownvalue.StringExact("Staging")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						mv, err := c.GetModelVersion(context.Background(), name, "1")
 						if err != nil {
 							return err

@@ -305,7 +305,7 @@ func checkRegisteredModelDestroy(t *testing.T) resource.TestCheckFunc {
 
 // checkLiveModelTags compares the server's tags of the model with want.
 func checkLiveModelTags(t *testing.T, name string, want map[string]string) statecheck.StateCheck {
-	return liveCheck(func() error {
+	return acctest.LiveCheck(func() error {
 		rm, err := acctest.MLflow(t).GetRegisteredModel(context.Background(), name)
 		if err != nil {
 			return err
@@ -316,11 +316,4 @@ func checkLiveModelTags(t *testing.T, name string, want map[string]string) state
 		}
 		return nil
 	})
-}
-
-// liveCheck is a state check that asks the server instead of the state.
-type liveCheck func() error
-
-func (f liveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f()
 }

@@ -18,7 +18,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
@@ -46,27 +45,13 @@ type base struct {
 }
 
 func (b *base) configure(providerData any, d *diag.Diagnostics) {
-	if providerData == nil {
-		return // the provider is not configured yet (validation)
-	}
-	pd, ok := providerData.(*conns.ProviderData)
-	if !ok {
-		diags.AddUnexpectedConfigure(d, providerData)
-		return
-	}
-	b.data = pd
+	b.data = conns.FromConfigure(providerData, d)
 }
 
 // client returns the MLflow client, or adds the diagnostics that say which
 // setting is missing.
 func (b *base) client(d *diag.Diagnostics) *mlflow.Client {
-	if b.data == nil {
-		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
-		return nil
-	}
-	c, cd := b.data.MLflowClient()
-	d.Append(cd...)
-	return c
+	return conns.MLflow(b.data, d)
 }
 
 func (b *base) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {

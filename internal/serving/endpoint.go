@@ -63,26 +63,10 @@ func (r *endpointResource) Schema(ctx context.Context, _ resource.SchemaRequest,
 }
 
 func (r *endpointResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	pd, ok := req.ProviderData.(*conns.ProviderData)
-	if !ok {
-		diags.AddUnexpectedConfigure(&resp.Diagnostics, req.ProviderData)
-		return
-	}
-	r.data = pd
+	r.data = conns.FromConfigure(req.ProviderData, &resp.Diagnostics)
 }
 
-func (r *endpointResource) kube(d *diag.Diagnostics) *kube.Client {
-	if r.data == nil {
-		d.AddError("Provider not configured", "The mlops provider was not configured before use. This is a bug in the provider: please report it.")
-		return nil
-	}
-	c, cd := r.data.KubeClient()
-	d.Append(cd...)
-	return c
-}
+func (r *endpointResource) kube(d *diag.Diagnostics) *kube.Client { return conns.Kube(r.data, d) }
 
 // ModifyPlan fills the default namespace and resolves registry references
 // (alias → version → storage location) at plan time, so that a moved alias

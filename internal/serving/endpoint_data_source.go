@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
@@ -74,15 +73,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 }
 
 func (d *endpointDataSource) Configure(_ context.Context, req datasource.ConfigureRequest, resp *datasource.ConfigureResponse) {
-	if req.ProviderData == nil {
-		return
-	}
-	pd, ok := req.ProviderData.(*conns.ProviderData)
-	if !ok {
-		diags.AddUnexpectedConfigure(&resp.Diagnostics, req.ProviderData)
-		return
-	}
-	d.data = pd
+	d.data = conns.FromConfigure(req.ProviderData, &resp.Diagnostics)
 }
 
 func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadRequest, resp *datasource.ReadResponse) {
@@ -91,8 +82,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() || d.data == nil {
 		return
 	}
-	c, cd := d.data.KubeClient()
-	resp.Diagnostics.Append(cd...)
+	c := conns.Kube(d.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}

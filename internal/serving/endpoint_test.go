@@ -136,7 +136,7 @@ func TestAccEndpoint_basic(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("scaling").AtMapKey("max_replicas"), knownvalue.Int64Exact(4)),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						obj := live(t, ns, "churn")
 						maxR, _, _ := unstructured.NestedInt64(obj.Object, "spec", "predictor", "maxReplicas")
 						metric, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "scaleMetric")
@@ -171,7 +171,7 @@ func TestAccEndpoint_drift(t *testing.T) {
 					plancheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/drift/1")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						uri, _, _ := unstructured.NestedString(live(t, ns, "drift").Object, "spec", "predictor", "model", "storageUri")
 						if uri != "s3://models/drift/1" {
 							return fmt.Errorf("live storageUri = %q", uri)
@@ -324,7 +324,7 @@ func TestAccEndpoint_rollout(t *testing.T) {
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/roll/2")),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("canary"), knownvalue.Null()),
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						if got := stop(); fmt.Sprint(got) != "[10 50]" {
 							return fmt.Errorf("the canary went through %v, want [10 50]", got)
 						}
@@ -357,7 +357,7 @@ func TestAccEndpoint_rolloutRollback(t *testing.T) {
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						obj := live(t, ns, "roll")
 						uri, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri")
 						canaries, _, _ := unstructured.NestedSlice(obj.Object, "spec", "canary")
@@ -481,7 +481,7 @@ resource "mlops_endpoint" "pinned" {
 					plancheck.ExpectResourceAction("mlops_endpoint.pinned", plancheck.ResourceActionNoop),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					liveCheck(func() error {
+					acctest.LiveCheck(func() error {
 						uri, _, _ := unstructured.NestedString(live(t, ns, "byalias").Object, "spec", "predictor", "model", "storageUri")
 						if uri != "s3://models/"+name+"/2" {
 							return fmt.Errorf("live storageUri = %q after the alias moved", uri)
@@ -554,11 +554,4 @@ func wrapped(phrases ...string) *regexp.Regexp {
 		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
 	}
 	return regexp.MustCompile("(?s)" + strings.Join(parts, ".*"))
-}
-
-// liveCheck is a state check that asks the server instead of the state.
-type liveCheck func() error
-
-func (f liveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
-	resp.Error = f()
 }

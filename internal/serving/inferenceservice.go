@@ -4,10 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 )
 
 // InferenceServiceGVR is KServe's InferenceService.
@@ -180,15 +181,15 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	_ = json.Unmarshal([]byte(ann[annotationModelRef]), &e.Model.Ref)
 
 	var s scalingSpec
-	s.MinReplicas = getInt(predictor, "minReplicas")
-	s.MaxReplicas = getInt(predictor, "maxReplicas")
-	s.Target = getInt(predictor, "scaleTarget")
+	s.MinReplicas = kube.Int64(predictor, "minReplicas")
+	s.MaxReplicas = kube.Int64(predictor, "maxReplicas")
+	s.Target = kube.Int64(predictor, "scaleTarget")
 	s.Metric, _ = predictor["scaleMetric"].(string)
 	if s.MinReplicas != nil || s.MaxReplicas != nil || s.Target != nil || s.Metric != "" {
 		e.Scaling = &s
 	}
 
-	if p := getInt(predictor, "canaryTrafficPercent"); p != nil && e.Mode == ModeKnative {
+	if p := kube.Int64(predictor, "canaryTrafficPercent"); p != nil && e.Mode == ModeKnative {
 		canary := e.Model
 		canary.Ref = registryRefSpec{}
 		e.Canary = &canary
@@ -199,7 +200,7 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 		cm, _, _ := unstructured.NestedMap(first, "predictor", "model")
 		canary := modelFromMap(cm)
 		e.Canary = &canary
-		if p := getInt(first, "trafficPercent"); p != nil {
+		if p := kube.Int64(first, "trafficPercent"); p != nil {
 			e.CanaryPercent = *p
 		}
 	}
@@ -227,8 +228,8 @@ func modelFromMap(m map[string]any) modelSpec {
 		}
 	}
 	if req, ok, _ := unstructured.NestedMap(m, "resources", "requests"); ok {
-		r := &resourceSpec{CPU: quantity(req["cpu"]), Memory: quantity(req["memory"])}
-		if g := quantity(req["nvidia.com/gpu"]); g != "" {
+		r := &resourceSpec{CPU: kube.Quantity(req["cpu"]), Memory: kube.Quantity(req["memory"])}
+		if g := kube.Quantity(req["nvidia.com/gpu"]); g != "" {
 			var n int64
 			if _, err := fmt.Sscan(g, &n); err == nil {
 				r.GPU = &n
@@ -239,33 +240,10 @@ func modelFromMap(m map[string]any) modelSpec {
 	return out
 }
 
-func quantity(v any) string {
-	switch q := v.(type) {
-	case string:
-		return q
-	case int64:
-		return fmt.Sprint(q)
-	case float64:
-		return strings.TrimSuffix(fmt.Sprintf("%g", q), ".0")
-	}
-	return ""
-}
-
 func setInt(m map[string]any, k string, v *int64) {
 	if v != nil {
 		m[k] = *v
 	}
-}
-
-func getInt(m map[string]any, k string) *int64 {
-	switch n := m[k].(type) {
-	case int64:
-		return &n
-	case float64:
-		i := int64(n)
-		return &i
-	}
-	return nil
 }
 
 func mustJSON(v any) string {
@@ -360,7 +338,7 @@ func trafficOf(obj *unstructured.Unstructured) map[string]int64 {
 			continue
 		}
 		p := int64(0)
-		if v := getInt(m, "percent"); v != nil {
+		if v := kube.Int64(m, "percent"); v != nil {
 			p = *v
 		}
 		tag, _ := m["tag"].(string)
