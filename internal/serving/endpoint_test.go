@@ -147,6 +147,38 @@ func TestAccEndpoint_basic(t *testing.T) {
 					}),
 				},
 			},
+			{
+				// Resources and env are managed once configured (they take over
+				// the webhook's defaults), updated in place.
+				Config: strings.Replace(storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "concurrency", target = 10 }`),
+					`format      = "sklearn"`, `format      = "sklearn"
+    env         = { LOG_LEVEL = "debug" }
+    resources   = { cpu = "500m", memory = "1Gi", gpu = 1 }`, 1),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resources"), knownvalue.ObjectExact(map[string]knownvalue.Check{
+						"cpu": knownvalue.StringExact("500m"), "memory": knownvalue.StringExact("1Gi"), "gpu": knownvalue.Int64Exact(1),
+					})),
+					acctest.LiveCheck(func() error {
+						obj := live(t, ns, "churn")
+						limits, _, _ := unstructured.NestedStringMap(obj.Object, "spec", "predictor", "model", "resources", "limits")
+						env, _, _ := unstructured.NestedSlice(obj.Object, "spec", "predictor", "model", "env")
+						if limits["cpu"] != "500m" || limits["memory"] != "1Gi" || limits["nvidia.com/gpu"] != "1" || len(env) != 1 {
+							return fmt.Errorf("live limits %v env %v", limits, env)
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				ResourceName:            epAddr,
+				ImportState:             true,
+				ImportStateId:           ns + "/churn",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
 		},
 	})
 }
