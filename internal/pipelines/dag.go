@@ -126,39 +126,10 @@ func findCycle(steps []Step, index map[string]int) []string {
 	return nil
 }
 
-// TopologicalOrder returns the step names so that each comes after its
-// dependencies; ties keep the configuration's order. The graph must be valid.
-func TopologicalOrder(steps []Step) []string {
-	placed := map[string]bool{}
-	var out []string
-	for len(out) < len(steps) {
-		progressed := false
-		for _, s := range steps {
-			if placed[s.Name] {
-				continue
-			}
-			ready := true
-			for _, d := range s.DependsOn {
-				if !placed[d] {
-					ready = false
-					break
-				}
-			}
-			if ready {
-				placed[s.Name] = true
-				out = append(out, s.Name)
-				progressed = true
-			}
-		}
-		if !progressed {
-			return out // a cycle: CheckGraph reports it
-		}
-	}
-	return out
-}
-
 // Templates compiles the steps into Argo templates: the DAG (entrypoint)
-// first, then one container template per step, in configuration order.
+// first, then one container template per step. Tasks keep the
+// configuration's order (Argo orders the runs by the dependencies), so that
+// reading the template back gives the steps as configured.
 func Templates(steps []Step) []any {
 	tasks := make([]any, 0, len(steps))
 	templates := make([]any, 0, len(steps)+1)

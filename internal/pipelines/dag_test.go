@@ -65,14 +65,6 @@ func TestCheckGraphNamesTheCycle(t *testing.T) {
 	}
 }
 
-func TestTopologicalOrder(t *testing.T) {
-	got := TopologicalOrder(steps("register:train", "train:prepare", "prepare", "report"))
-	want := []string{"prepare", "report", "train", "register"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %v want %v", got, want)
-	}
-}
-
 func TestTemplates(t *testing.T) {
 	gpu, retries, secs := int64(1), int64(2), int64(7200)
 	s := []Step{
@@ -89,6 +81,9 @@ func TestTemplates(t *testing.T) {
 		t.Fatalf("first template %v", dag["name"])
 	}
 	tasks := dag["dag"].(map[string]any)["tasks"].([]any)
+	if tasks[0].(map[string]any)["name"] != "prepare" || len(tasks) != 2 {
+		t.Fatalf("tasks keep the configuration's order: %v", tasks)
+	}
 	train := tasks[1].(map[string]any)
 	if train["name"] != "train" || train["template"] != "step-train" || !reflect.DeepEqual(train["dependencies"], []any{"prepare"}) {
 		t.Fatalf("train task %v", train)
