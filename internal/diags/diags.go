@@ -8,8 +8,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
@@ -67,4 +69,32 @@ func capitalize(s string) string {
 		b[0] -= 'a' - 'A'
 	}
 	return string(b)
+}
+
+// KubeObject names what a Kubernetes-backed resource manages, for errors.
+type KubeObject struct {
+	Kind      string // the resource's kind in Terraform words, such as "endpoint"
+	APIKind   string // the object's kind, such as "InferenceService"
+	Resources string // what RBAC must allow, such as "inferenceservices.serving.kserve.io"
+	Installed string // what must be installed in the cluster, such as "KServe"
+}
+
+// AddKubeError adds an error for a failed Kubernetes call on object id,
+// with advice where the cause is known.
+func AddKubeError(d *diag.Diagnostics, action string, o KubeObject, id string, err error) {
+	hint := ""
+	switch msg := err.Error(); {
+	case apierrors.IsNotFound(err) && strings.Contains(msg, "namespaces"):
+		hint = "The namespace does not exist: create it first (for example with the kubernetes provider's kubernetes_namespace)."
+	case apierrors.IsNotFound(err):
+		hint = fmt.Sprintf("The API server does not serve %s objects: is %s installed in this cluster?", o.APIKind, o.Installed)
+	case apierrors.IsInvalid(err):
+		hint = "The API server refused the object: correct the configuration as its message says."
+	case apierrors.IsForbidden(err):
+		hint = fmt.Sprintf("The Kubernetes user lacks permission: grant it access to %s in this namespace.", o.Resources)
+	case apierrors.IsUnauthorized(err):
+		hint = "The API server refused the credentials: check kubernetes.token (KUBE_TOKEN), the client certificates or the exec plugin."
+	}
+	d.AddError(fmt.Sprintf("Error %s %s", action, o.Kind),
+		strings.TrimSpace(fmt.Sprintf("The %s %s could not be processed. %s\n\nServer said: %s", o.APIKind, id, hint, err)))
 }

@@ -266,20 +266,12 @@ func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }
 
+// argoObject names the pipeline's objects in errors.
+var argoObject = diags.KubeObject{Kind: pipelineKind, APIKind: "WorkflowTemplate or CronWorkflow",
+	Resources: "workflowtemplates and cronworkflows (argoproj.io)", Installed: "Argo Workflows"}
+
 func addKubeError(d *diag.Diagnostics, action, id string, err error) {
-	hint := ""
-	switch {
-	case kube.IsNotFound(err) && strings.Contains(err.Error(), "namespaces"):
-		hint = "The namespace does not exist: create it first."
-	case kube.IsNotFound(err):
-		hint = "The API server does not serve Argo's WorkflowTemplates or CronWorkflows: is Argo Workflows installed in this cluster?"
-	case strings.Contains(err.Error(), "is invalid"):
-		hint = "The API server refused the object: correct the configuration as its message says."
-	case strings.Contains(err.Error(), "forbidden"):
-		hint = "The Kubernetes user lacks permission on workflowtemplates and cronworkflows (argoproj.io) in this namespace."
-	}
-	d.AddError(fmt.Sprintf("Error %s pipeline", action),
-		strings.TrimSpace(fmt.Sprintf("The pipeline %s could not be processed. %s\n\nServer said: %s", id, hint, err)))
+	diags.AddKubeError(d, action, argoObject, id, err)
 }
 
 // ---- expand and flatten ----

@@ -425,18 +425,10 @@ func modelChanged(a, b modelSpec) bool {
 	return mustJSON(a.toMap()) != mustJSON(b.toMap())
 }
 
+// isvcObject names InferenceServices in errors.
+var isvcObject = diags.KubeObject{Kind: endpointKind, APIKind: "InferenceService",
+	Resources: "inferenceservices.serving.kserve.io", Installed: "KServe"}
+
 func addKubeError(d *diag.Diagnostics, action, id string, err error) {
-	hint := ""
-	switch {
-	case kube.IsNotFound(err) && strings.Contains(err.Error(), "namespaces"):
-		hint = "The namespace does not exist: create it first (for example with the kubernetes provider's kubernetes_namespace)."
-	case kube.IsNotFound(err):
-		hint = "The API server does not serve InferenceServices: is KServe installed in this cluster?"
-	case strings.Contains(err.Error(), "is invalid"):
-		hint = "The API server refused the object: correct the configuration as its message says."
-	case strings.Contains(err.Error(), "forbidden"):
-		hint = "The Kubernetes user lacks permission: grant it access to inferenceservices.serving.kserve.io in this namespace."
-	}
-	d.AddError(fmt.Sprintf("Error %s endpoint", action),
-		strings.TrimSpace(fmt.Sprintf("The InferenceService %s could not be processed. %s\n\nServer said: %s", id, hint, err)))
+	diags.AddKubeError(d, action, isvcObject, id, err)
 }

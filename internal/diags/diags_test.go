@@ -1,0 +1,48 @@
+package diags
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+)
+
+func TestDetailAdvice(t *testing.T) {
+	for err, want := range map[error]string{
+		&mlflow.APIError{StatusCode: 401, ErrorCode: mlflow.CodeUnauthenticated}:       "MLFLOW_TRACKING_USERNAME",
+		&mlflow.APIError{StatusCode: 403, ErrorCode: mlflow.CodePermissionDenied}:      "lacks permission",
+		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeEndpointNotFound}:      "MLFLOW_TRACKING_URI",
+		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeResourceDoesNotExist}:  "does not exist",
+		&mlflow.APIError{StatusCode: 400, ErrorCode: mlflow.CodeResourceAlreadyExists}: "terraform import",
+		fmt.Errorf("wrapped: %w", context.DeadlineExceeded):                            "Raise the resource's timeouts",
+	} {
+		if got := Detail("model version", "m/1", err); !strings.Contains(got, want) || !strings.Contains(got, `"m/1"`) {
+			t.Errorf("%v: %q lacks %q", err, got, want)
+		}
+	}
+}
+
+func TestAddKubeErrorAdvice(t *testing.T) {
+	o := KubeObject{Kind: "endpoint", APIKind: "InferenceService", Resources: "inferenceservices.serving.kserve.io", Installed: "KServe"}
+	gr := schema.GroupResource{Group: "serving.kserve.io", Resource: "inferenceservices"}
+	for err, want := range map[error]string{
+		apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "ml"):      "The namespace does not exist",
+		apierrors.NewNotFound(gr, "churn"):                                             "is KServe installed",
+		apierrors.NewForbidden(gr, "churn", fmt.Errorf("no")):                          "grant it access to inferenceservices.serving.kserve.io",
+		apierrors.NewUnauthorized("who are you"):                                       "KUBE_TOKEN",
+		apierrors.NewInvalid(schema.GroupKind{Kind: "InferenceService"}, "churn", nil): "refused the object",
+	} {
+		var d diag.Diagnostics
+		AddKubeError(&d, "creating", o, "ml/churn", err)
+		if len(d) != 1 || d[0].Summary() != "Error creating endpoint" || !strings.Contains(d[0].Detail(), want) ||
+			!strings.Contains(d[0].Detail(), "Server said:") {
+			t.Errorf("%v: %v", err, d)
+		}
+	}
+}
