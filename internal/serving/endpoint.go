@@ -144,8 +144,7 @@ func (r *endpointResource) resolve(ctx context.Context, at path.Path, registered
 	if registered.IsNull() {
 		return types.StringNull(), storageURI
 	}
-	c, cd := r.data.MLflowClient()
-	d.Append(cd...)
+	c := conns.MLflow(r.data, d)
 	if c == nil {
 		return types.StringUnknown(), types.StringUnknown()
 	}

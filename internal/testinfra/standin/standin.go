@@ -387,7 +387,6 @@ func (c *Controller) reconcileInferenceService(ctx context.Context, obj *unstruc
 	} else if p := str(oldPredictor, "previousRolledoutRevision"); p != "" {
 		predictorStatus["previousRolledoutRevision"] = p
 	}
-	_ = canaryPercent
 
 	status := map[string]any{
 		"observedGeneration": gen,
