@@ -1,14 +1,18 @@
 // Command mlops-standin is TEST AND DEVELOPMENT INFRASTRUCTURE, not part of
-// the provider: a stand-in for the KServe and Argo controllers, which cannot
-// run where nothing runs pods. It installs the project's CRDs and writes the
-// status of InferenceServices and CronWorkflows as the real controllers do.
+// the provider: the two parts of KServe that cannot run on this machine
+// (see internal/testinfra/standin).
 //
-//	mlops-standin install-crds --kubeconfig FILE CRD.yaml...
-//	mlops-standin run --kubeconfig FILE [--serve-with VENV_BIN --mlflow-tracking-uri URI --log-dir DIR]
+//	mlops-standin knative --kubeconfig FILE
+//	mlops-standin serve --kubeconfig FILE --serve-with VENV_BIN --mlflow-tracking-uri URI --log-dir DIR --address-file FILE
 //
-// With --serve-with, it is also a LOCAL DEVELOPMENT STAND-IN FOR KSERVE'S
-// DATA PLANE: it serves each InferenceService's models for real with
-// MLflow's model server behind a weighted proxy (see internal/testinfra/standin/serve.go).
+// knative writes the status of Knative-mode InferenceServices (no Knative
+// here); KServe's real controller handles every Standard-mode one.
+//
+// serve is a LOCAL DEVELOPMENT STAND-IN FOR KSERVE'S DATA PLANE: it serves
+// the models that Standard-mode InferenceServices ask for, for real, with
+// MLflow's model server, behind one gateway on loopback that routes by the
+// Host of each endpoint's URL. It writes the gateway's address to
+// --address-file and never writes to the cluster.
 package main
 
 import (
@@ -16,10 +20,10 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/clientcmd"
@@ -29,14 +33,15 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: mlops-standin install-crds|run --kubeconfig FILE [args]")
+		fmt.Fprintln(os.Stderr, "usage: mlops-standin knative|serve --kubeconfig FILE [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig file")
-	serveWith := fs.String("serve-with", "", "development serving: the bin directory of a virtualenv with MLflow; models are served for real with `mlflow models serve`")
-	trackingURI := fs.String("mlflow-tracking-uri", os.Getenv("MLFLOW_TRACKING_URI"), "MLflow server the model servers load registry versions from")
-	logDir := fs.String("log-dir", os.TempDir(), "where the model servers' logs go")
+	serveWith := fs.String("serve-with", "", "serve: the bin directory of a virtualenv with MLflow; models are served with `mlflow models serve`")
+	trackingURI := fs.String("mlflow-tracking-uri", os.Getenv("MLFLOW_TRACKING_URI"), "serve: MLflow server the model servers load registry versions from")
+	logDir := fs.String("log-dir", os.TempDir(), "serve: where the model servers' logs go")
+	addressFile := fs.String("address-file", "", "serve: where to write the gateway's host:port")
 	_ = fs.Parse(os.Args[2:])
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -49,21 +54,25 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	logger := log.New(os.Stderr, "standin ", log.LstdFlags|log.Lmicroseconds)
 	switch os.Args[1] {
-	case "install-crds":
-		ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-		defer cancel()
-		if err := standin.InstallCRDs(ctx, dyn, fs.Args()); err != nil {
+	case "knative":
+		if err := standin.NewKnativeStandIn(dyn, logger).Run(ctx); err != nil && ctx.Err() == nil {
 			log.Fatal(err)
 		}
-	case "run":
-		logger := log.New(os.Stderr, "standin ", log.LstdFlags|log.Lmicroseconds)
-		c := standin.New(dyn, logger)
-		if *serveWith != "" {
-			c.EnableServing(standin.NewServer(*serveWith, *trackingURI, *logDir, logger))
-			logger.Printf("development serving on: models are served by %s/mlflow models serve", *serveWith)
+	case "serve":
+		if *serveWith == "" || *addressFile == "" {
+			log.Fatal("serve needs --serve-with and --address-file")
 		}
-		if err := c.Run(ctx); err != nil && ctx.Err() == nil {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := os.WriteFile(*addressFile, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			log.Fatal(err)
+		}
+		s := standin.NewServer(*serveWith, *trackingURI, *logDir, logger)
+		if err := s.Follow(ctx, dyn, ln); err != nil {
 			log.Fatal(err)
 		}
 	default:

@@ -14,14 +14,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -187,75 +185,3 @@ func (c *Client) Delete(ctx context.Context, gvr schema.GroupVersionResource, na
 
 // IsNotFound reports a 404 from the API server.
 func IsNotFound(err error) bool { return apierrors.IsNotFound(err) }
-
-// WaitFor watches one object until cond says it is done, the object is
-// deleted (gone=true), or ctx ends. cond gets the object as the server has
-// it now; the last object seen is returned in every case. The first check
-// uses a GET so that an object already in the wanted state returns at once.
-func (c *Client) WaitFor(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string,
-	cond func(*unstructured.Unstructured) (bool, error)) (last *unstructured.Unstructured, gone bool, err error) {
-	ri := c.Resource(gvr, namespace)
-	for {
-		obj, err := ri.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			return last, true, nil
-		}
-		if err != nil {
-			return last, false, err
-		}
-		last = obj
-		done, err := cond(obj)
-		if done || err != nil {
-			return last, false, err
-		}
-		w, err := ri.Watch(ctx, metav1.ListOptions{
-			FieldSelector:   "metadata.name=" + name,
-			ResourceVersion: obj.GetResourceVersion(),
-		})
-		if err != nil {
-			return last, false, err
-		}
-		last, gone, done, err = drain(ctx, w, last, cond)
-		w.Stop()
-		if done || gone || err != nil {
-			return last, gone, err
-		}
-		// The watch closed (server timeout, expired version): read again and
-		// watch anew.
-		select {
-		case <-ctx.Done():
-			return last, false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func drain(ctx context.Context, w watch.Interface, last *unstructured.Unstructured,
-	cond func(*unstructured.Unstructured) (bool, error)) (*unstructured.Unstructured, bool, bool, error) {
-	for {
-		select {
-		case <-ctx.Done():
-			return last, false, false, ctx.Err()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return last, false, false, nil
-			}
-			switch ev.Type {
-			case watch.Deleted:
-				return last, true, false, nil
-			case watch.Error:
-				return last, false, false, nil // re-list and watch again
-			case watch.Added, watch.Modified:
-				obj, ok := ev.Object.(*unstructured.Unstructured)
-				if !ok {
-					continue
-				}
-				last = obj
-				done, err := cond(obj)
-				if done || err != nil {
-					return last, false, done, err
-				}
-			}
-		}
-	}
-}

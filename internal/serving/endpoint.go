@@ -4,7 +4,6 @@ package serving
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -100,7 +99,7 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 	// Any change of what is served makes the status unknown until applied.
 	if state != nil && (!plan.Model.Equal(state.Model) || !plan.Canary.Equal(state.Canary) || !plan.Scaling.Equal(state.Scaling) ||
-		!plan.DeploymentMode.Equal(state.DeploymentMode)) {
+		!plan.DeploymentMode.Equal(state.DeploymentMode) || !plan.Labels.Equal(state.Labels) || !plan.Annotations.Equal(state.Annotations)) {
 		plan.Ready = types.BoolUnknown()
 		plan.Traffic = types.MapUnknown(types.Int64Type)
 		plan.Conditions = types.ListUnknown(conditionType)
@@ -306,6 +305,15 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	id := want.Namespace + "/" + want.Name
+	// The stable predictor keeps its name (a promoted canary's) and with it
+	// its Deployment: read it from the live object.
+	live, err := c.Get(ctx, InferenceServiceGVR, want.Namespace, want.Name)
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "updating", id, err)
+		return
+	}
+	want.PredictorName = fromObject(live).PredictorName
+	prior.PredictorName = want.PredictorName
 
 	var obj *unstructured.Unstructured
 	if !plan.Rollout.IsNull() && modelChanged(prior.Model, want.Model) {
@@ -384,32 +392,6 @@ func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportS
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_ready"), true)...)
-}
-
-// waitReady watches the object until its current generation is ready,
-// fails, or ctx ends; errors name the last condition's reason and message.
-func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) *unstructured.Unstructured {
-	var last readiness
-	obj, gone, err := c.WaitFor(ctx, InferenceServiceGVR, spec.Namespace, spec.Name, func(o *unstructured.Unstructured) (bool, error) {
-		last = readinessOf(o)
-		return last.Ready || last.Failed, nil
-	})
-	id := spec.Namespace + "/" + spec.Name
-	switch {
-	case gone:
-		d.AddError(fmt.Sprintf("Error %s endpoint", action), fmt.Sprintf("The InferenceService %s was deleted while waiting for it to become ready.", id))
-	case errors.Is(err, context.DeadlineExceeded):
-		d.AddError(fmt.Sprintf("Error %s endpoint", action),
-			fmt.Sprintf("The InferenceService %s did not become ready in time. Last condition: %s: %s.\n\n"+
-				"Raise timeouts.%s, or set wait_for_ready = false to return without waiting.", id, last.Reason, last.Message, timeoutName(action)))
-	case err != nil:
-		addKubeError(d, action, id, err)
-	case last.Failed:
-		d.AddError(fmt.Sprintf("Error %s endpoint", action),
-			fmt.Sprintf("KServe reports that the InferenceService %s cannot become ready: %s: %s.\n\n"+
-				"The endpoint stays in the state; fix the model (or its storage URI) and apply again.", id, last.Reason, last.Message))
-	}
-	return obj
 }
 
 func timeoutName(action string) string {

@@ -17,7 +17,8 @@ import (
 // expand turns the planned model into the spec to apply. The resolved
 // values must be known (the plan resolved them).
 func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointSpec {
-	e := endpointSpec{Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(), Mode: m.DeploymentMode.ValueString()}
+	e := endpointSpec{Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(), Mode: m.DeploymentMode.ValueString(),
+		Labels: stringMapOf(ctx, m.Labels, d), Annotations: stringMapOf(ctx, m.Annotations, d)}
 	var mm modelModel
 	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
 	e.Model = modelSpec{
@@ -74,6 +75,8 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	m.Name = types.StringValue(live.Name)
 	m.Namespace = types.StringValue(live.Namespace)
 	m.DeploymentMode = types.StringValue(live.Mode)
+	m.Labels = mapOrNull(live.Labels, m.Labels)
+	m.Annotations = mapOrNull(live.Annotations, m.Annotations)
 
 	var prior modelModel
 	if !m.Model.IsNull() && !m.Model.IsUnknown() {
@@ -231,4 +234,23 @@ func objectValue(attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) typ
 	obj, dd := types.ObjectValueFrom(context.Background(), attrTypes, v)
 	d.Append(dd...)
 	return obj
+}
+
+// stringMapOf reads a map(string) attribute; nil when null or unknown.
+func stringMapOf(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
+	if m.IsNull() || m.IsUnknown() {
+		return nil
+	}
+	out := map[string]string{}
+	d.Append(m.ElementsAs(ctx, &out, false)...)
+	return out
+}
+
+// mapOrNull is live as a map attribute: null when live is empty and the
+// prior value was null (nothing configured), else live's keys.
+func mapOrNull(live map[string]string, prior types.Map) types.Map {
+	if len(live) == 0 && (prior.IsNull() || prior.IsUnknown()) {
+		return types.MapNull(types.StringType)
+	}
+	return stringMap(live)
 }

@@ -28,6 +28,8 @@ type endpointModel struct {
 	Name           types.String   `tfsdk:"name"`
 	Namespace      types.String   `tfsdk:"namespace"`
 	DeploymentMode types.String   `tfsdk:"deployment_mode"`
+	Labels         types.Map      `tfsdk:"labels"`
+	Annotations    types.Map      `tfsdk:"annotations"`
 	Model          types.Object   `tfsdk:"model"`
 	Canary         types.Object   `tfsdk:"canary"`
 	Scaling        types.Object   `tfsdk:"scaling"`
@@ -216,6 +218,18 @@ func endpointSchema(ctx context.Context) schema.Schema {
 				Validators:          []validator.String{stringvalidator.OneOf(ModeStandard, ModeKnative)},
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
+			"labels": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Labels of the InferenceService. KServe copies them onto the model's Deployments and pods. " +
+					"Only these keys are managed: labels that others add are left alone, and a managed label changed outside Terraform shows as a diff.",
+			},
+			"annotations": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Annotations of the InferenceService, such as `serving.kserve.io/autoscalerClass` or scraping settings. " +
+					"KServe copies them onto the model's pods, so changing one restarts them. Only these keys are managed; " +
+					"`serving.kserve.io/deploymentMode` is set by `deployment_mode` and keys under `mlops.terraform.io/` are the provider's.",
+				Validators: []validator.Map{reservedAnnotations{}},
+			},
 			"model": schema.SingleNestedAttribute{
 				Required: true,
 				MarkdownDescription: "The model served: `registered_model` with exactly one of `version` or `alias`, or `storage_uri` alone. " +
@@ -296,5 +310,6 @@ func (r *endpointResource) ConfigValidators(context.Context) []resource.ConfigVa
 		registryRef{root: path.Root("model")},
 		registryRef{root: path.Root("canary")},
 		scalingBounds{},
+		modeSettings{},
 	}
 }

@@ -1,9 +1,12 @@
 package serving
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -14,14 +17,33 @@ import (
 // InferenceServiceGVR is KServe's InferenceService.
 var InferenceServiceGVR = schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}
 
-// Annotations the provider writes: the deployment mode (KServe's), and the
-// registry references, so that import and the data source can report them.
+// Annotations the provider writes: the deployment mode (KServe's), the
+// registry references, so that import and the data source can report them,
+// and in Standard mode a hash of what each predictor serves. KServe copies
+// a predictor's annotations onto its Deployment and pods, so the hash tells
+// which pods serve the model the provider asked for.
+//
+// In Standard mode the references and hashes are predictor annotations
+// (spec.predictor.annotations, spec.canary[].predictor.annotations), not
+// object annotations: KServe copies object annotations onto every
+// predictor's pods, so adding a canary would restart the stable model's
+// pods. In Knative mode the canary is a revision of the one predictor, and
+// the references are object annotations.
 const (
 	annotationDeploymentMode   = "serving.kserve.io/deploymentMode"
 	annotationModelRef         = "mlops.terraform.io/model"
 	annotationCanaryRef        = "mlops.terraform.io/canary"
 	annotationStableStorageURI = "mlops.terraform.io/stable-storage-uri"
+	annotationModelHash        = "mlops.terraform.io/model-hash"
+	kserveContainer            = "kserve-container"
+	labelInferenceService      = "serving.kserve.io/inferenceservice"
 )
+
+// internalAnnotation tells the annotations the provider writes for itself
+// (they are not the user's annotations).
+func internalAnnotation(k string) bool {
+	return k == annotationDeploymentMode || strings.HasPrefix(k, "mlops.terraform.io/")
+}
 
 // modelSpec is one model as the provider serves it (predictor or canary).
 type modelSpec struct {
@@ -59,18 +81,53 @@ type scalingSpec struct {
 type endpointSpec struct {
 	Name, Namespace string
 	Mode            string
+	Labels          map[string]string // the user's
+	Annotations     map[string]string // the user's
 	Model           modelSpec
 	Canary          *modelSpec
 	CanaryPercent   int64
 	Scaling         *scalingSpec
+	// PredictorName is spec.predictor.name in Standard mode: empty until a
+	// rollout promotes a canary, which then keeps its name (and its
+	// Deployment) as the stable predictor. It is read from the live object.
+	PredictorName string
+}
+
+// hash is a short digest of what a predictor's pods run: the model, and
+// the object's labels and annotations (KServe copies them onto the pods).
+func (e endpointSpec) hash(m modelSpec) string {
+	sum := sha256.Sum256([]byte(mustJSON([]any{m.toMap(), e.Labels, e.Annotations})))
+	return hex.EncodeToString(sum[:8])
+}
+
+// canaryName is the Standard canary's predictor name: derived from what it
+// serves, so that each new model gets its own Deployment
+// ({name}-{canaryName}-predictor), and never the stable predictor's name.
+func (e endpointSpec) canaryName() string {
+	if e.Canary == nil {
+		return ""
+	}
+	h := e.hash(*e.Canary)[:8]
+	if n := "c-" + h; n != e.PredictorName {
+		return n
+	}
+	return "c2-" + h
+}
+
+// deploymentName is the Deployment KServe makes for a predictor name.
+func (e endpointSpec) deploymentName(predictorName string) string {
+	if predictorName == "" {
+		return e.Name + "-predictor"
+	}
+	return e.Name + "-" + predictorName + "-predictor"
 }
 
 // toObject renders the spec as the object to server-side apply. Fields left
 // out are not managed, so KServe's defaults for them never cause a diff.
 func (e endpointSpec) toObject() *unstructured.Unstructured {
 	annotations := map[string]any{annotationDeploymentMode: e.Mode}
-	if ref := e.Model.Ref; ref != (registryRefSpec{}) {
-		annotations[annotationModelRef] = mustJSON(ref)
+	for k, v := range e.Annotations {
+		annotations[k] = v
 	}
 	predictor := map[string]any{}
 	if s := e.Scaling; s != nil {
@@ -82,35 +139,80 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		}
 	}
 	spec := map[string]any{"predictor": predictor}
-	switch {
-	case e.Canary == nil:
-		predictor["model"] = e.Model.toMap()
-	case e.Mode == ModeKnative:
-		// The canary is the newest revision and takes canaryTrafficPercent;
-		// the last rolled-out revision (the model) keeps the rest.
-		predictor["model"] = e.Canary.toMap()
-		predictor["canaryTrafficPercent"] = e.CanaryPercent
-		annotations[annotationStableStorageURI] = e.Model.StorageURI
-	default:
-		predictor["model"] = e.Model.toMap()
-		canaryPredictor := map[string]any{"model": e.Canary.toMap()}
-		spec["canary"] = []any{map[string]any{"predictor": canaryPredictor, "trafficPercent": e.CanaryPercent}}
-	}
-	if e.Canary != nil {
-		if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
-			annotations[annotationCanaryRef] = mustJSON(ref)
+	if e.Mode == ModeKnative {
+		if ref := e.Model.Ref; ref != (registryRefSpec{}) {
+			annotations[annotationModelRef] = mustJSON(ref)
 		}
+		if e.Canary == nil {
+			predictor["model"] = e.Model.toMap()
+		} else {
+			// The canary is the newest revision and takes canaryTrafficPercent;
+			// the last rolled-out revision (the model) keeps the rest.
+			predictor["model"] = e.Canary.toMap()
+			predictor["canaryTrafficPercent"] = e.CanaryPercent
+			annotations[annotationStableStorageURI] = e.Model.StorageURI
+			if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
+				annotations[annotationCanaryRef] = mustJSON(ref)
+			}
+		}
+	} else {
+		if e.PredictorName != "" {
+			predictor["name"] = e.PredictorName
+		}
+		predictor["model"] = e.Model.toStandardMap()
+		predictor["annotations"] = e.predictorAnnotations(e.Model)
+		if e.Canary != nil {
+			canary := map[string]any{
+				"name":        e.canaryName(),
+				"model":       e.Canary.toStandardMap(),
+				"annotations": e.predictorAnnotations(*e.Canary),
+			}
+			if e.CanaryPercent == 0 {
+				// KServe gives a canary ceil(stable replicas × share) replicas:
+				// none at 0%. A dark launch still runs one.
+				canary["minReplicas"] = int64(1)
+			}
+			spec["canary"] = []any{map[string]any{"predictor": canary, "trafficPercent": e.CanaryPercent}}
+		}
+	}
+	metadata := map[string]any{
+		"name":        e.Name,
+		"namespace":   e.Namespace,
+		"annotations": annotations,
+	}
+	if len(e.Labels) > 0 {
+		labels := map[string]any{}
+		for k, v := range e.Labels {
+			labels[k] = v
+		}
+		metadata["labels"] = labels
 	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "serving.kserve.io/v1beta1",
 		"kind":       "InferenceService",
-		"metadata": map[string]any{
-			"name":        e.Name,
-			"namespace":   e.Namespace,
-			"annotations": annotations,
-		},
-		"spec": spec,
+		"metadata":   metadata,
+		"spec":       spec,
 	}}
+}
+
+// predictorAnnotations are a Standard predictor's: its registry reference
+// and the hash of what its pods run.
+func (e endpointSpec) predictorAnnotations(m modelSpec) map[string]any {
+	out := map[string]any{annotationModelHash: e.hash(m)}
+	if m.Ref != (registryRefSpec{}) {
+		out[annotationModelRef] = mustJSON(m.Ref)
+	}
+	return out
+}
+
+// toStandardMap is the model of a Standard predictor or canary. KServe's
+// CRD requires a canary's model (a container) to be named; the stable
+// model is named the same, so that a promoted canary's pods need no
+// restart.
+func (m modelSpec) toStandardMap() map[string]any {
+	out := m.toMap()
+	out["name"] = kserveContainer
+	return out
 }
 
 func (m modelSpec) toMap() map[string]any {
@@ -159,7 +261,9 @@ func (m modelSpec) toMap() map[string]any {
 	return out
 }
 
-// fromObject reads what the provider manages back from a live object.
+// fromObject reads what the provider manages back from a live object. The
+// user's labels and annotations are those the provider's field manager
+// owns (so that keys other controllers add are not reported).
 func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	e := endpointSpec{Name: obj.GetName(), Namespace: obj.GetNamespace()}
 	ann := obj.GetAnnotations()
@@ -175,10 +279,36 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	case "":
 		e.Mode = ModeStandard
 	}
+	ownedAnn, ownedLabels := ownedKeys(obj, "annotations"), ownedKeys(obj, "labels")
+	for k, v := range ann {
+		if ownedAnn[k] && !internalAnnotation(k) {
+			if e.Annotations == nil {
+				e.Annotations = map[string]string{}
+			}
+			e.Annotations[k] = v
+		}
+	}
+	for k, v := range obj.GetLabels() {
+		if ownedLabels[k] {
+			if e.Labels == nil {
+				e.Labels = map[string]string{}
+			}
+			e.Labels[k] = v
+		}
+	}
 	predictor, _, _ := unstructured.NestedMap(obj.Object, "spec", "predictor")
 	model, _, _ := unstructured.NestedMap(predictor, "model")
 	e.Model = modelFromMap(model)
-	_ = json.Unmarshal([]byte(ann[annotationModelRef]), &e.Model.Ref)
+	e.PredictorName, _ = predictor["name"].(string)
+	readRef := func(annotations map[string]any, fallback string, into *registryRefSpec) {
+		if s, ok := annotations[annotationModelRef].(string); ok {
+			_ = json.Unmarshal([]byte(s), into)
+		} else {
+			_ = json.Unmarshal([]byte(fallback), into)
+		}
+	}
+	predAnn, _, _ := unstructured.NestedMap(predictor, "annotations")
+	readRef(predAnn, ann[annotationModelRef], &e.Model.Ref)
 
 	var s scalingSpec
 	s.MinReplicas = kube.Int64(predictor, "minReplicas")
@@ -192,22 +322,44 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	if p := kube.Int64(predictor, "canaryTrafficPercent"); p != nil && e.Mode == ModeKnative {
 		canary := e.Model
 		canary.Ref = registryRefSpec{}
+		_ = json.Unmarshal([]byte(ann[annotationCanaryRef]), &canary.Ref)
 		e.Canary = &canary
 		e.CanaryPercent = *p
 		e.Model.StorageURI = ann[annotationStableStorageURI]
 	} else if canaries, _, _ := unstructured.NestedSlice(obj.Object, "spec", "canary"); len(canaries) > 0 {
 		first, _ := canaries[0].(map[string]any)
-		cm, _, _ := unstructured.NestedMap(first, "predictor", "model")
+		cp, _, _ := unstructured.NestedMap(first, "predictor")
+		cm, _, _ := unstructured.NestedMap(cp, "model")
 		canary := modelFromMap(cm)
+		cAnn, _, _ := unstructured.NestedMap(cp, "annotations")
+		readRef(cAnn, ann[annotationCanaryRef], &canary.Ref)
 		e.Canary = &canary
 		if p := kube.Int64(first, "trafficPercent"); p != nil {
 			e.CanaryPercent = *p
 		}
 	}
-	if e.Canary != nil {
-		_ = json.Unmarshal([]byte(ann[annotationCanaryRef]), &e.Canary.Ref)
-	}
 	return e
+}
+
+// ownedKeys returns the keys of metadata.<field> (labels or annotations)
+// that the provider's field manager owns, from metadata.managedFields.
+func ownedKeys(obj *unstructured.Unstructured, field string) map[string]bool {
+	out := map[string]bool{}
+	for _, mf := range obj.GetManagedFields() {
+		if mf.Manager != kube.FieldManager || mf.FieldsV1 == nil {
+			continue
+		}
+		var fields map[string]map[string]map[string]any
+		if json.Unmarshal(mf.FieldsV1.Raw, &fields) != nil {
+			continue
+		}
+		for k := range fields["f:metadata"]["f:"+field] {
+			if name, ok := strings.CutPrefix(k, "f:"); ok {
+				out[name] = true
+			}
+		}
+	}
+	return out
 }
 
 func modelFromMap(m map[string]any) modelSpec {
@@ -279,17 +431,27 @@ func conditionsOf(obj *unstructured.Unstructured) []condition {
 	return out
 }
 
-// readiness says whether the object's current generation is ready, whether
-// it has failed for good, and why not when it is not ready.
+// readiness says whether what was applied serves, whether it has failed
+// for good, and why not when it does not serve.
 type readiness struct {
 	Ready, Failed   bool
 	Reason, Message string
 }
 
+// readinessOf is the readiness that the object's status alone tells. In
+// Knative mode that is the current generation's Ready condition. In
+// Standard mode KServe copies observedGeneration from the Deployment and
+// keeps Ready True while old pods serve during a rolling update, so the
+// status alone says only whether something serves: Ready, and each canary
+// ready in status.canaryStatuses. (The wait for a change looks at the
+// Deployments and pods too: see waitStandard.)
 func readinessOf(obj *unstructured.Unstructured) readiness {
-	observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
-	if observed < obj.GetGeneration() {
-		return readiness{Reason: "NotObserved", Message: fmt.Sprintf("KServe has not yet reconciled generation %d (observed: %d)", obj.GetGeneration(), observed)}
+	knative := fromObject(obj).Mode == ModeKnative
+	if knative {
+		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
+		if observed < obj.GetGeneration() {
+			return readiness{Reason: "NotObserved", Message: fmt.Sprintf("KServe has not yet reconciled generation %d (observed: %d)", obj.GetGeneration(), observed)}
+		}
 	}
 	conds := conditionsOf(obj)
 	var ready *condition
@@ -298,22 +460,32 @@ func readinessOf(obj *unstructured.Unstructured) readiness {
 		c := &conds[i]
 		if c.Type == "Ready" {
 			ready = c
-		} else if c.Status != "True" && (worst == nil || (worst.Status == "Unknown" && c.Status == "False")) {
+		} else if c.Status != "True" && c.Type != "Stopped" && (worst == nil || (worst.Status == "Unknown" && c.Status == "False")) {
 			worst = c
 		}
 	}
-	if ready != nil && ready.Status == "True" {
-		return readiness{Ready: true}
+	r := readiness{Ready: ready != nil && ready.Status == "True"}
+	if !knative && r.Ready {
+		for _, cs := range canaryStatusesOf(obj) {
+			if !cs.Ready {
+				r = readiness{Reason: "CanaryPredictorReady: CanariesNotReady", Message: fmt.Sprintf("KServe reports the canary %s not ready", cs.Name)}
+			}
+		}
 	}
-	r := readiness{Reason: "NotReady", Message: "no Ready condition yet"}
-	switch {
-	case worst != nil:
-		r.Reason, r.Message = worst.Type+": "+worst.Reason, worst.Message
-	case ready != nil:
-		r.Reason, r.Message = ready.Reason, ready.Message
+	if r.Ready {
+		return r
+	}
+	if r.Reason == "" {
+		r.Reason, r.Message = "NotReady", "no Ready condition yet"
+		switch {
+		case worst != nil:
+			r.Reason, r.Message = worst.Type+": "+worst.Reason, worst.Message
+		case ready != nil:
+			r.Reason, r.Message = ready.Reason, ready.Message
+		}
 	}
 	transition, _, _ := unstructured.NestedString(obj.Object, "status", "modelStatus", "transitionStatus")
-	if transition == "BlockedByFailedLoad" || transition == "InvalidSpec" {
+	if knative && (transition == "BlockedByFailedLoad" || transition == "InvalidSpec") {
 		r.Failed = true
 		if msg, ok, _ := unstructured.NestedString(obj.Object, "status", "modelStatus", "lastFailureInfo", "message"); ok && msg != "" {
 			r.Message = msg
@@ -325,10 +497,51 @@ func readinessOf(obj *unstructured.Unstructured) readiness {
 	return r
 }
 
-// trafficOf reads the split KServe reports: model and, when one serves, canary.
+// canaryStatus is one entry of a Standard InferenceService's
+// status.canaryStatuses.
+type canaryStatus struct {
+	Name           string
+	Ready          bool
+	TrafficPercent int64
+}
+
+func canaryStatusesOf(obj *unstructured.Unstructured) []canaryStatus {
+	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "canaryStatuses")
+	out := make([]canaryStatus, 0, len(list))
+	for _, item := range list {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		cs := canaryStatus{}
+		cs.Name, _ = m["name"].(string)
+		cs.Ready, _ = m["ready"].(bool)
+		if p := kube.Int64(m, "trafficPercent"); p != nil {
+			cs.TrafficPercent = *p
+		}
+		out = append(out, cs)
+	}
+	return out
+}
+
+// trafficOf reads the split KServe reports: model and, when one serves,
+// canary. Knative mode reports it in components.predictor.traffic; Standard
+// mode in status.canaryStatuses (the stable model takes the rest). Empty
+// until KServe has reconciled the object.
 func trafficOf(obj *unstructured.Unstructured) map[string]int64 {
-	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "components", "predictor", "traffic")
 	out := map[string]int64{}
+	if fromObject(obj).Mode != ModeKnative {
+		if _, reconciled, _ := unstructured.NestedString(obj.Object, "status", "deploymentMode"); !reconciled {
+			return out
+		}
+		out["model"] = 100
+		for _, cs := range canaryStatusesOf(obj) {
+			out["canary"] += cs.TrafficPercent
+			out["model"] -= cs.TrafficPercent
+		}
+		return out
+	}
+	list, _, _ := unstructured.NestedSlice(obj.Object, "status", "components", "predictor", "traffic")
 	if len(list) == 0 {
 		return out
 	}

@@ -39,11 +39,7 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 			return r.rollBack(ctx, c, stable), true
 		}
 		reason := ""
-		var last readiness
-		obj, gone, err := c.WaitFor(ctx, InferenceServiceGVR, want.Namespace, want.Name, func(o *unstructured.Unstructured) (bool, error) {
-			last = readinessOf(o)
-			return last.Ready || last.Failed, nil
-		})
+		obj, last, gone, err := waitServing(ctx, c, step)
 		switch {
 		case gone:
 			d.AddError("Error updating endpoint", fmt.Sprintf("The InferenceService %s was deleted during the rollout.", id))
@@ -58,10 +54,11 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 				reason = fmt.Sprintf("the update timed out while baking: %v", err)
 				break
 			}
-			obj, err = c.Get(ctx, InferenceServiceGVR, want.Namespace, want.Name)
+			var rd readiness
+			obj, rd, err = checkServing(ctx, c, step)
 			if err != nil {
 				reason = fmt.Sprintf("reading the endpoint after baking: %v", err)
-			} else if rd := readinessOf(obj); !rd.Ready {
+			} else if !rd.Ready {
 				reason = fmt.Sprintf("no longer ready after baking for %s: %s: %s", interval, rd.Reason, rd.Message)
 			}
 		}
@@ -78,7 +75,17 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 		}
 	}
 
-	// Promote: the new model takes all traffic; the canary goes.
+	// Promote: the new model takes all traffic; the canary goes. In
+	// Standard mode the canary's predictor becomes the stable one under its
+	// own name, so its pods serve on without a restart (KServe removes the
+	// old stable Deployment).
+	if want.Mode != ModeKnative {
+		last := want
+		last.Model = prior.Model
+		newModel := want.Model
+		last.Canary = &newModel
+		want.PredictorName = last.canaryName()
+	}
 	obj, err := c.Apply(ctx, InferenceServiceGVR, want.toObject())
 	if err != nil {
 		addKubeError(d, "updating", id, err)

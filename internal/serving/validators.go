@@ -100,3 +100,85 @@ func (scalingBounds) ValidateResource(ctx context.Context, req resource.Validate
 			fmt.Sprintf("min_replicas (%d) is above max_replicas (%d): lower min_replicas or raise max_replicas.", minR.ValueInt64(), maxR.ValueInt64()))
 	}
 }
+
+// Annotation that chooses KServe's autoscaler in Standard mode.
+const annotationAutoscalerClass = "serving.kserve.io/autoscalerClass"
+
+// maxStandardNameWithCanary is the longest endpoint name that leaves room
+// for a Standard canary's Deployment and Service name,
+// {name}-c-XXXXXXXX-predictor, within the 63 characters of a DNS label.
+const maxStandardNameWithCanary = 63 - len("-c2-12345678-predictor")
+
+// modeSettings refuses settings that KServe would silently ignore, or
+// change, in the chosen deployment mode.
+type modeSettings struct{}
+
+func (modeSettings) Description(context.Context) string {
+	return "settings must take effect in the chosen deployment mode"
+}
+func (v modeSettings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var mode, name, metric types.String
+	var minR types.Int64
+	var annotations types.Map
+	var canary, rollout types.Object
+	for _, a := range []struct {
+		p    path.Path
+		into any
+	}{
+		{path.Root("deployment_mode"), &mode}, {path.Root("name"), &name}, {path.Root("annotations"), &annotations},
+		{path.Root("scaling").AtName("metric"), &metric}, {path.Root("scaling").AtName("min_replicas"), &minR},
+		{path.Root("canary"), &canary}, {path.Root("rollout"), &rollout},
+	} {
+		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, a.p, a.into)...)
+	}
+	if resp.Diagnostics.HasError() || mode.IsUnknown() || (!mode.IsNull() && mode.ValueString() != ModeStandard) {
+		return
+	}
+	// Standard mode (the default).
+	class := "hpa"
+	if !annotations.IsNull() && !annotations.IsUnknown() {
+		if v, ok := annotations.Elements()[annotationAutoscalerClass].(types.String); ok {
+			if v.IsUnknown() {
+				return
+			}
+			class = v.ValueString()
+		}
+	}
+	if class == "hpa" {
+		if m := metric.ValueString(); m == "concurrency" || m == "rps" {
+			resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("metric"), "Scaling metric ignored in Standard mode",
+				fmt.Sprintf("In Standard mode KServe scales with a HorizontalPodAutoscaler, which has no %q metric: KServe would create it without one. "+
+					"Use metric = \"cpu\" or \"memory\", or deployment_mode = \"Knative\", or another autoscaler through the annotation %s (such as \"keda\").", m, annotationAutoscalerClass))
+		}
+		if !minR.IsNull() && !minR.IsUnknown() && minR.ValueInt64() == 0 {
+			resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("min_replicas"), "Scale to zero unavailable in Standard mode",
+				"In Standard mode KServe's HorizontalPodAutoscaler keeps at least one replica: KServe would raise min_replicas = 0 to 1. "+
+					"Set min_replicas to 1 or more, or use deployment_mode = \"Knative\" to scale to zero.")
+		}
+	}
+	if (!canary.IsNull() || !rollout.IsNull()) && !name.IsNull() && !name.IsUnknown() && len(name.ValueString()) > maxStandardNameWithCanary {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Endpoint name too long for a canary",
+			fmt.Sprintf("In Standard mode a canary runs as the Deployment and Service %s-c-XXXXXXXX-predictor, which must fit in 63 characters: "+
+				"with a canary or a rollout, the name may have at most %d characters (it has %d).", name.ValueString(), maxStandardNameWithCanary, len(name.ValueString())))
+	}
+}
+
+// reservedAnnotations refuses annotation keys that the provider sets itself.
+type reservedAnnotations struct{}
+
+func (reservedAnnotations) Description(context.Context) string {
+	return "must not set serving.kserve.io/deploymentMode or keys under mlops.terraform.io/"
+}
+func (v reservedAnnotations) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (reservedAnnotations) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	for k := range req.ConfigValue.Elements() {
+		if internalAnnotation(k) {
+			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Reserved annotation",
+				fmt.Sprintf("The annotation %q is the provider's: set the deployment mode with deployment_mode, and leave keys under mlops.terraform.io/ to the provider.", k))
+		}
+	}
+}

@@ -1,0 +1,222 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"syscall"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// Query names a set of objects to watch: one resource in one namespace,
+// narrowed by label and field selectors.
+type Query struct {
+	GVR           schema.GroupVersionResource
+	Namespace     string
+	LabelSelector string
+	FieldSelector string
+}
+
+// Named is the query of one object.
+func Named(gvr schema.GroupVersionResource, namespace, name string) Query {
+	return Query{GVR: gvr, Namespace: namespace, FieldSelector: "metadata.name=" + name}
+}
+
+// Snapshot holds, for each query of a Watch, the objects it matches now,
+// by name.
+type Snapshot []map[string]*unstructured.Unstructured
+
+// One returns the object of query i named name, or nil.
+func (s Snapshot) One(i int, name string) *unstructured.Unstructured { return s[i][name] }
+
+// Watch lists and watches each query and calls eval with what they match
+// after every change (and once at the start), until eval says done, eval
+// fails, or ctx ends. Each query is read with one LIST and then watched
+// from its resource version, so a wait costs a few requests however long
+// it lasts. A watch that closes is resumed; a request that fails because
+// the API server cannot be reached (a restart, a dropped connection) or
+// answers 429/5xx is retried with backoff within ctx, so a wait survives an
+// API server restart. Other errors end the wait.
+func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot) (bool, error)) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type update struct {
+		i      int
+		list   []unstructured.Unstructured // a fresh LIST: replaces query i's objects
+		listed bool
+		ev     watch.Event
+		err    error
+	}
+	updates := make(chan update, 64)
+	for i, q := range queries {
+		go func() {
+			send := func(u update) bool {
+				select {
+				case updates <- u:
+					return true
+				case <-ctx.Done():
+					return false
+				}
+			}
+			ri := c.Resource(q.GVR, q.Namespace)
+			opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector}
+			backoff := 100 * time.Millisecond
+			for ctx.Err() == nil {
+				list, err := ri.List(ctx, opts)
+				if err != nil {
+					if !Transient(err) {
+						send(update{i: i, err: err})
+						return
+					}
+					if !sleepCtx(ctx, backoff) {
+						return
+					}
+					backoff = min(2*backoff, 2*time.Second)
+					continue
+				}
+				if !send(update{i: i, list: list.Items, listed: true}) {
+					return
+				}
+				wopts := opts
+				wopts.ResourceVersion = list.GetResourceVersion()
+				wopts.AllowWatchBookmarks = true
+				w, err := ri.Watch(ctx, wopts)
+				if err != nil {
+					if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
+						send(update{i: i, err: err})
+						return
+					}
+					if !sleepCtx(ctx, backoff) {
+						return
+					}
+					backoff = min(2*backoff, 2*time.Second)
+					continue
+				}
+				backoff = 100 * time.Millisecond
+				for ev := range w.ResultChan() {
+					if ev.Type == watch.Error {
+						break // expired or failed: list again
+					}
+					if ev.Type == watch.Bookmark {
+						continue
+					}
+					if !send(update{i: i, ev: ev}) {
+						w.Stop()
+						return
+					}
+				}
+				w.Stop()
+			}
+		}()
+	}
+
+	snap := make(Snapshot, len(queries))
+	for i := range snap {
+		snap[i] = map[string]*unstructured.Unstructured{}
+	}
+	pending := len(queries) // queries not listed yet
+	listed := make([]bool, len(queries))
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case u := <-updates:
+			if u.err != nil {
+				return u.err
+			}
+			switch {
+			case u.listed:
+				snap[u.i] = make(map[string]*unstructured.Unstructured, len(u.list))
+				for j := range u.list {
+					snap[u.i][u.list[j].GetName()] = &u.list[j]
+				}
+				if !listed[u.i] {
+					listed[u.i] = true
+					pending--
+				}
+			default:
+				obj, ok := u.ev.Object.(*unstructured.Unstructured)
+				if !ok {
+					continue
+				}
+				if u.ev.Type == watch.Deleted {
+					delete(snap[u.i], obj.GetName())
+				} else {
+					snap[u.i][obj.GetName()] = obj
+				}
+			}
+			if pending > 0 || len(updates) > 0 {
+				continue // evaluate once every query is listed and the burst is read
+			}
+			done, err := eval(snap)
+			if done || err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// Transient reports whether err is worth retrying: the API server could
+// not be reached or was restarting, or it answered 429 or 5xx.
+func Transient(err error) bool {
+	if err == nil {
+		return false
+	}
+	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err) || apierrors.IsUnexpectedServerError(err) {
+		return true
+	}
+	var se apierrors.APIStatus
+	if errors.As(err, &se) && se.Status().Code >= 500 {
+		return true
+	}
+	var ne net.Error
+	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || (errors.As(err, &ne) && ne.Timeout()) {
+		return true
+	}
+	var oe *net.OpError
+	return errors.As(err, &oe)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// WaitFor watches one object until cond holds, the object is deleted
+// (gone), or ctx ends, and returns the last version seen. It survives an
+// API server restart (see Watch).
+func (c *Client) WaitFor(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string,
+	cond func(*unstructured.Unstructured) (bool, error)) (last *unstructured.Unstructured, gone bool, err error) {
+	err = c.Watch(ctx, []Query{Named(gvr, namespace, name)}, func(s Snapshot) (bool, error) {
+		obj := s.One(0, name)
+		if obj == nil {
+			gone = true
+			return true, nil
+		}
+		last = obj
+		return cond(obj)
+	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return last, false, err
+	}
+	if err != nil {
+		return last, false, fmt.Errorf("watching %s %s/%s: %w", gvr.Resource, namespace, name, err)
+	}
+	return last, gone, nil
+}

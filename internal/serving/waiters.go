@@ -1,0 +1,216 @@
+package serving
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+)
+
+// What KServe makes of a Standard-mode InferenceService.
+var (
+	deploymentGVR = schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}
+	podGVR        = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+)
+
+// waitReady waits, within ctx, until what spec asks for serves, fails for
+// good, or ctx ends, and returns the last InferenceService seen. Errors name
+// the last reason.
+//
+// In Knative mode that is the current generation's Ready condition. In
+// Standard mode it is what KServe's status cannot tell (it follows the
+// Deployment, and old pods keep it Ready during a rolling update): every
+// predictor's Deployment (the stable one and each canary) runs the pods of
+// what was applied, recognised by the model hash KServe copied from the
+// predictor's annotations, and they are all available; KServe reports the
+// endpoint Ready and each canary ready. A new pod that crashes fails the
+// wait at once, with the container's exit code and message.
+func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) *unstructured.Unstructured {
+	id := spec.Namespace + "/" + spec.Name
+	last, rd, gone, err := waitServing(ctx, c, spec)
+	switch {
+	case gone:
+		d.AddError(fmt.Sprintf("Error %s endpoint", action), fmt.Sprintf("The InferenceService %s was deleted while waiting for it to become ready.", id))
+	case errors.Is(err, context.DeadlineExceeded):
+		d.AddError(fmt.Sprintf("Error %s endpoint", action),
+			fmt.Sprintf("The InferenceService %s did not become ready in time. Last condition: %s: %s.\n\n"+
+				"The InferenceService exists and is recorded in the state. Raise timeouts.%s, or set wait_for_ready = false to return without waiting.",
+				id, rd.Reason, rd.Message, timeoutName(action)))
+	case err != nil:
+		addKubeError(d, action, id, err)
+	case rd.Failed:
+		d.AddError(fmt.Sprintf("Error %s endpoint", action),
+			fmt.Sprintf("The InferenceService %s cannot become ready: %s: %s.\n\n"+
+				"The endpoint stays in the state; fix the model (or its storage URI) and apply again.", id, rd.Reason, rd.Message))
+	}
+	return last
+}
+
+// waitServing is the wait of waitReady without diagnostics: the last
+// InferenceService, the last readiness, whether it was deleted, and the
+// error that ended the wait (ctx's when it ran out).
+func waitServing(ctx context.Context, c *kube.Client, spec endpointSpec) (*unstructured.Unstructured, readiness, bool, error) {
+	var last *unstructured.Unstructured
+	var rd readiness
+	gone := false
+	err := c.Watch(ctx, servingQueries(spec), func(s kube.Snapshot) (bool, error) {
+		obj := s.One(0, spec.Name)
+		if obj == nil {
+			gone = true
+			return true, nil
+		}
+		last = obj
+		rd = servingReadiness(spec, s)
+		return rd.Ready || rd.Failed, nil
+	})
+	return last, rd, gone, err
+}
+
+// checkServing reads once whether what spec asks for still serves.
+func checkServing(ctx context.Context, c *kube.Client, spec endpointSpec) (*unstructured.Unstructured, readiness, error) {
+	var last *unstructured.Unstructured
+	var rd readiness
+	err := c.Watch(ctx, servingQueries(spec), func(s kube.Snapshot) (bool, error) {
+		last = s.One(0, spec.Name)
+		if last == nil {
+			rd = readiness{Failed: true, Reason: "Deleted", Message: "the InferenceService was deleted"}
+		} else {
+			rd = servingReadiness(spec, s)
+		}
+		return true, nil
+	})
+	return last, rd, err
+}
+
+// servingQueries are what a wait watches: the InferenceService, and in
+// Standard mode the Deployments and pods KServe labels with its name.
+func servingQueries(spec endpointSpec) []kube.Query {
+	q := []kube.Query{kube.Named(InferenceServiceGVR, spec.Namespace, spec.Name)}
+	if spec.Mode != ModeKnative {
+		sel := labelInferenceService + "=" + spec.Name
+		q = append(q,
+			kube.Query{GVR: deploymentGVR, Namespace: spec.Namespace, LabelSelector: sel},
+			kube.Query{GVR: podGVR, Namespace: spec.Namespace, LabelSelector: sel})
+	}
+	return q
+}
+
+// servingReadiness judges a snapshot of servingQueries.
+func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
+	obj := s.One(0, spec.Name)
+	if spec.Mode == ModeKnative {
+		return readinessOf(obj)
+	}
+	type component struct {
+		what, deployment string
+		model            modelSpec
+	}
+	comps := []component{{"model", spec.deploymentName(spec.PredictorName), spec.Model}}
+	if spec.Canary != nil {
+		comps = append(comps, component{"canary", spec.deploymentName(spec.canaryName()), *spec.Canary})
+	}
+	for _, comp := range comps {
+		hash := spec.hash(comp.model)
+		if rd := podsFailed(comp.what, comp.deployment, hash, s[2]); rd.Failed {
+			return rd
+		}
+		if rd := deploymentRolledOut(comp.what, comp.deployment, s[1][comp.deployment], hash); !rd.Ready {
+			return rd
+		}
+	}
+	return readinessOf(obj)
+}
+
+// podsFailed looks for a crashed container among the pods of deployment
+// that run what hash names.
+func podsFailed(what, deployment, hash string, pods map[string]*unstructured.Unstructured) readiness {
+	names := make([]string, 0, len(pods))
+	for n := range pods {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		pod := pods[n]
+		if pod.GetLabels()["app"] != "isvc."+deployment || pod.GetAnnotations()[annotationModelHash] != hash || pod.GetDeletionTimestamp() != nil {
+			continue
+		}
+		for _, field := range []string{"initContainerStatuses", "containerStatuses"} {
+			list, _, _ := unstructured.NestedSlice(pod.Object, "status", field)
+			for _, item := range list {
+				cs, _ := item.(map[string]any)
+				name, _ := cs["name"].(string)
+				waiting, _, _ := unstructured.NestedString(cs, "state", "waiting", "reason")
+				termReason, _, _ := unstructured.NestedString(cs, "state", "terminated", "reason")
+				term, _, _ := unstructured.NestedMap(cs, "state", "terminated")
+				if waiting == "CrashLoopBackOff" {
+					term, _, _ = unstructured.NestedMap(cs, "lastState", "terminated")
+				} else if termReason != "Error" {
+					continue
+				}
+				exit := kube.Int64(term, "exitCode")
+				msg, _ := term["message"].(string)
+				detail := fmt.Sprintf("the %s's pod %s: container %s", what, n, name)
+				if waiting != "" {
+					detail += " is in " + waiting
+				} else {
+					detail += " failed"
+				}
+				if exit != nil {
+					detail += fmt.Sprintf(" (exit code %d)", *exit)
+				}
+				if msg = strings.TrimSpace(msg); msg != "" {
+					detail += ": " + msg
+				}
+				return readiness{Failed: true, Reason: "ModelLoadFailed", Message: detail}
+			}
+		}
+	}
+	return readiness{}
+}
+
+// deploymentRolledOut tells whether a predictor's Deployment runs what hash
+// names on all its replicas, the way `kubectl rollout status` does.
+func deploymentRolledOut(what, name string, d *unstructured.Unstructured, hash string) readiness {
+	if d == nil {
+		return readiness{Reason: "NotCreated", Message: fmt.Sprintf("KServe has not yet created the Deployment %s of the %s", name, what)}
+	}
+	tmplHash, _, _ := unstructured.NestedString(d.Object, "spec", "template", "metadata", "annotations", annotationModelHash)
+	if tmplHash != hash {
+		return readiness{Reason: "NotUpdated", Message: fmt.Sprintf("KServe has not yet updated the Deployment %s to the %s applied", name, what)}
+	}
+	for _, c := range conditionsOf(d) {
+		if c.Type == "Progressing" && c.Status == "False" && c.Reason == "ProgressDeadlineExceeded" {
+			return readiness{Failed: true, Reason: "ProgressDeadlineExceeded", Message: fmt.Sprintf("the Deployment %s of the %s: %s", name, what, c.Message)}
+		}
+	}
+	st, _, _ := unstructured.NestedMap(d.Object, "status")
+	num := func(m map[string]any, k string) int64 {
+		if v := kube.Int64(m, k); v != nil {
+			return *v
+		}
+		return 0
+	}
+	want := int64(1)
+	if v, ok, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); ok {
+		want = v
+	}
+	updated, available, total := num(st, "updatedReplicas"), num(st, "availableReplicas"), num(st, "replicas")
+	switch {
+	case num(st, "observedGeneration") < d.GetGeneration():
+		return readiness{Reason: "Progressing", Message: fmt.Sprintf("the Deployment %s of the %s is being updated", name, what)}
+	case updated < want:
+		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d of %d new pods of the Deployment %s of the %s are created", updated, want, name, what)}
+	case total > updated:
+		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d old pods of the Deployment %s of the %s are still terminating", total-updated, name, what)}
+	case available < updated:
+		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d of %d new pods of the Deployment %s of the %s are available", available, updated, name, what)}
+	}
+	return readiness{Ready: true}
+}
