@@ -185,7 +185,7 @@ CFG
   { echo "---"; cat "$ROOT/test/cluster/kwok-stages.yaml"; } >>"$stages"
   run kwok "$TOOLS_BIN/kwok" --kubeconfig "$kc" --config "$stages" --manage-all-nodes=true \
     --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --node-lease-duration-seconds 40
-  apply "$ROOT/test/cluster/node.yaml"
+  apply --status "$ROOT/test/cluster/node.yaml"
 
   log "installing KServe's and Argo's CRDs (from their modules)"
   apply "$kserve_dir"/config/crd/full/serving.kserve.io_{inferenceservices,trainedmodels,clusterservingruntimes,servingruntimes,inferencegraphs}.yaml \

@@ -2,7 +2,7 @@
 // the local cluster's scripts (scripts/kube-server.sh) use it to apply
 // manifests and to prepare KServe's.
 //
-//	mlops-cluster apply --kubeconfig FILE [--namespace NS] PATH...
+//	mlops-cluster apply --kubeconfig FILE [--namespace NS] [--status] PATH...
 //	mlops-cluster kserve-manifests --kserve-dir DIR --webhook-url URL --ca FILE [--ingress-domain D] [--webhooks]
 //
 // apply server-side applies every object of the YAML files (a directory
@@ -39,6 +39,7 @@ func main() {
 	webhookURL := fs.String("webhook-url", "", "base URL of KServe's webhook server")
 	caFile := fs.String("ca", "", "CA certificate of the webhook server")
 	ingressDomain := fs.String("ingress-domain", "example.com", "KServe's ingressDomain")
+	withStatus := fs.Bool("status", false, "apply: apply the objects' status too (through the status subresource)")
 	webhooks := fs.Bool("webhooks", false, "print the webhook configurations instead of the rest")
 	_ = fs.Parse(os.Args[2:])
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -61,7 +62,7 @@ func main() {
 		}
 		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
 		defer cancel()
-		if err := a.Apply(ctx, objs, *namespace); err != nil {
+		if err := a.Apply(ctx, objs, *namespace, *withStatus); err != nil {
 			log.Fatal(err)
 		}
 	case "kserve-manifests":

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -81,4 +82,25 @@ func Namespace(t *testing.T) string {
 		_ = core.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{})
 	})
 	return name
+}
+
+// Core returns a typed client of the API server under test, for checks of
+// what the real controllers made (Deployments, pods).
+func Core(t *testing.T) kubernetes.Interface {
+	_, c := kubeClients(t)
+	return c
+}
+
+// Eventually retries check until it returns nil or timeout passes, and
+// returns its last error: for what a controller does after the apply
+// returned (garbage collection, say).
+func Eventually(timeout time.Duration, check func() error) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check()
+		if err == nil || time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 }

@@ -12,8 +12,10 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stypes "k8s.io/apimachinery/pkg/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
@@ -129,7 +131,7 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 	}
 	var cron *unstructured.Unstructured
 	if p.Schedule != nil {
-		if cron, err = c.Apply(ctx, CronWorkflowGVR, p.cronWorkflow()); err != nil {
+		if cron, err = applyCron(ctx, c, p); err != nil {
 			// The template exists: record it, so the next apply adds the schedule.
 			flatten(ctx, tmpl, nil, &plan, &resp.Diagnostics)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -205,7 +207,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	var cron *unstructured.Unstructured
 	if p.Schedule != nil {
-		if cron, err = c.Apply(ctx, CronWorkflowGVR, p.cronWorkflow()); err != nil {
+		if cron, err = applyCron(ctx, c, p); err != nil {
 			addKubeError(&resp.Diagnostics, "updating the schedule of", id, err)
 			return
 		}
@@ -237,6 +239,22 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 			return
 		}
 	}
+}
+
+// applyCron applies the CronWorkflow and clears the legacy singular
+// spec.schedule that an imported CronWorkflow may have: Argo refuses a
+// CronWorkflow with both schedule and schedules (a SpecError that stops the
+// schedule), and server-side apply leaves fields it does not own alone.
+func applyCron(ctx context.Context, c *kube.Client, p pipelineSpec) (*unstructured.Unstructured, error) {
+	cron, err := c.Apply(ctx, CronWorkflowGVR, p.cronWorkflow())
+	if err != nil {
+		return nil, err
+	}
+	if legacy, _, _ := unstructured.NestedString(cron.Object, "spec", "schedule"); legacy != "" {
+		return c.Resource(CronWorkflowGVR, p.Namespace).Patch(ctx, p.Name, k8stypes.MergePatchType,
+			[]byte(`{"spec":{"schedule":null}}`), metav1.PatchOptions{FieldManager: kube.FieldManager})
+	}
+	return cron, nil
 }
 
 // deleteAndWait deletes one object and watches until it is gone.
@@ -464,6 +482,9 @@ func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipe
 	}
 	cs, _, _ := unstructured.NestedMap(cron.Object, "spec")
 	schedules, _, _ := unstructured.NestedStringSlice(cs, "schedules")
+	if legacy, _ := cs["schedule"].(string); legacy != "" && len(schedules) == 0 {
+		schedules = []string{legacy} // Argo before 3.6 (an imported CronWorkflow)
+	}
 	tz, _ := cs["timezone"].(string)
 	policy, _ := cs["concurrencyPolicy"].(string)
 	if policy == "" {

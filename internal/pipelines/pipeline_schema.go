@@ -2,6 +2,9 @@ package pipelines
 
 import (
 	"context"
+	"fmt"
+	"regexp"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -243,9 +246,10 @@ func (timezoneValidator) ValidateString(_ context.Context, req validator.StringR
 	}
 }
 
-// ValidateConfig checks the step graph: unique names, known dependencies,
-// no cycle.
+// ValidateConfig checks Argo's limits on names and parameters, and the step
+// graph: unique names, known dependencies, no cycle.
 func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	validateArgoLimits(ctx, req, resp)
 	var stepsList types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("steps"), &stepsList)...)
 	if stepsList.IsNull() || stepsList.IsUnknown() {
@@ -289,4 +293,45 @@ func capitalize(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Argo's own limits (workflow/validate in Argo v3.7): a CronWorkflow's name
+// has at most 52 characters (Argo appends a timestamp to name its runs),
+// and parameter names consist of letters, digits, '_' and '-'.
+const maxCronWorkflowName = 52
+
+var paramNameRegex = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
+
+// ParamNameProblem returns why name is not a valid Argo parameter name, or "".
+func ParamNameProblem(name string) string {
+	if !paramNameRegex.MatchString(name) {
+		return fmt.Sprintf("%q is not a valid parameter name: Argo accepts only letters, digits, '_' and '-', such as learning_rate", name)
+	}
+	return ""
+}
+
+func validateArgoLimits(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var name types.String
+	var schedule types.Object
+	var params types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("name"), &name)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("schedule"), &schedule)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("parameters"), &params)...)
+	if !schedule.IsNull() && !name.IsNull() && !name.IsUnknown() && len(name.ValueString()) > maxCronWorkflowName {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Pipeline name too long for a schedule",
+			fmt.Sprintf("A scheduled pipeline's CronWorkflow may have a name of at most %d characters (Argo adds a timestamp to name each run); %q has %d. "+
+				"Choose a shorter name.", maxCronWorkflowName, name.ValueString(), len(name.ValueString())))
+	}
+	if !params.IsNull() && !params.IsUnknown() {
+		keys := make([]string, 0, len(params.Elements()))
+		for k := range params.Elements() {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if msg := ParamNameProblem(k); msg != "" {
+				resp.Diagnostics.AddAttributeError(path.Root("parameters").AtMapKey(k), "Invalid parameter name", capitalize(msg)+".")
+			}
+		}
+	}
 }

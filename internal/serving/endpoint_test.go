@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -72,6 +73,50 @@ func checkEndpointDestroy(t *testing.T) resource.TestCheckFunc {
 	}
 }
 
+// checkKServeObjectsGone checks that once the endpoint is destroyed, the
+// garbage collector removes what KServe made of it.
+func checkKServeObjectsGone(t *testing.T, ns, name string) resource.TestCheckFunc {
+	return func(*terraform.State) error {
+		return acctest.Eventually(time.Minute, func() error {
+			sel := metav1.ListOptions{LabelSelector: "serving.kserve.io/inferenceservice=" + name}
+			deps, err := acctest.Core(t).AppsV1().Deployments(ns).List(context.Background(), sel)
+			if err != nil {
+				return err
+			}
+			svcs, err := acctest.Core(t).CoreV1().Services(ns).List(context.Background(), sel)
+			if err != nil {
+				return err
+			}
+			if n := len(deps.Items) + len(svcs.Items); n > 0 {
+				return fmt.Errorf("%d Deployments and Services of %s/%s remain after destroy", n, ns, name)
+			}
+			return nil
+		})
+	}
+}
+
+// deployments returns the predictor Deployments KServe made for an
+// endpoint, by name.
+func deployments(t *testing.T, ns, name string) map[string]appsv1.Deployment {
+	t.Helper()
+	list, err := acctest.Core(t).AppsV1().Deployments(ns).List(context.Background(),
+		metav1.ListOptions{LabelSelector: "serving.kserve.io/inferenceservice=" + name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]appsv1.Deployment{}
+	for _, d := range list.Items {
+		out[d.Name] = d
+	}
+	return out
+}
+
+// Models the local cluster's kwok stages make fail (test/cluster/kwok-stages.yaml).
+const (
+	crashingModel = "s3://mlops-test-faults/crash"
+	neverReady    = "s3://mlops-test-faults/not-ready"
+)
+
 func storageEndpoint(ns, name, uri, extra string) string {
 	return fmt.Sprintf(`
 resource "mlops_endpoint" "test" {
@@ -91,33 +136,58 @@ func TestAccEndpoint_basic(t *testing.T) {
 	resource.ParallelTest(t, resource.TestCase{
 		PreCheck:                 func() { preCheck(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
-		CheckDestroy:             checkEndpointDestroy(t),
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkEndpointDestroy(t), checkKServeObjectsGone(t, ns, "churn")),
 		Steps: []resource.TestStep{
 			{
-				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }
+  labels      = { team = "risk" }
+  annotations = { "prometheus.io/scrape" = "true" }`),
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("id"), knownvalue.StringExact(ns+"/churn")),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("url"), knownvalue.StringExact("http://churn."+ns+".example.com")),
+					// KServe's URL in Standard mode: {name}-{namespace}.{ingressDomain}.
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("url"), knownvalue.StringExact("http://churn-"+ns+".example.com")),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("deployment_mode"), knownvalue.StringExact("Standard")),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/churn/1")),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("protocol"), knownvalue.StringExact("v2")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("labels"), knownvalue.MapExact(map[string]knownvalue.Check{"team": knownvalue.StringExact("risk")})),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("conditions"), knownvalue.ListPartial(map[int]knownvalue.Check{
 						2: knownvalue.ObjectPartial(map[string]knownvalue.Check{"type": knownvalue.StringExact("Ready"), "status": knownvalue.StringExact("True")}),
 					})),
+					acctest.LiveCheck(func() error {
+						// KServe made a Deployment whose pod runs on the kwok node,
+						// with the labels and annotations copied onto it.
+						pods, err := acctest.Core(t).CoreV1().Pods(ns).List(context.Background(),
+							metav1.ListOptions{LabelSelector: "serving.kserve.io/inferenceservice=churn"})
+						if err != nil {
+							return err
+						}
+						if _, ok := deployments(t, ns, "churn")["churn-predictor"]; !ok || len(pods.Items) != 1 {
+							return fmt.Errorf("want the Deployment churn-predictor and one pod, got %v and %d pods", deployments(t, ns, "churn"), len(pods.Items))
+						}
+						p := pods.Items[0]
+						if p.Spec.NodeName != "kwok-node-0" || p.Status.Phase != "Running" || p.Labels["team"] != "risk" ||
+							p.Annotations["prometheus.io/scrape"] != "true" || len(p.Spec.InitContainers) == 0 {
+							return fmt.Errorf("the model's pod: node %q phase %q labels %v annotations %v init containers %d (want kwok-node-0, Running, team=risk, "+
+								"the scrape annotation, and KServe's storage initializer)", p.Spec.NodeName, p.Status.Phase, p.Labels, p.Annotations, len(p.Spec.InitContainers))
+						}
+						return nil
+					}),
 				},
 			},
 			{
-				// The stand-in added KServe's webhook defaults (resources, a
-				// label): the provider does not manage them, so no diff.
+				// KServe's defaulting webhook added fields (the model's
+				// resources and name): the provider does not manage them, so no diff.
 				PreConfig: func() {
 					obj := live(t, ns, "churn")
-					if _, found, _ := unstructured.NestedMap(obj.Object, "spec", "predictor", "model", "resources"); !found {
-						t.Fatal("the stand-in did not add its defaults: this test proves nothing without them")
+					if _, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "predictor", "model", "resources"); !found {
+						t.Fatal("KServe's webhook added no defaults: this test proves nothing without them")
 					}
 				},
-				Config:           storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }`),
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 1, max_replicas = 2 }
+  labels      = { team = "risk" }
+  annotations = { "prometheus.io/scrape" = "true" }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 			{
@@ -128,20 +198,30 @@ func TestAccEndpoint_basic(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
 			{
-				// Scaling changes in place.
-				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "concurrency", target = 10 }`),
+				// Scaling changes in place; labels and annotations removed.
+				Config: storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "cpu", target = 80 }`),
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
 					plancheck.ExpectResourceAction(epAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("scaling").AtMapKey("max_replicas"), knownvalue.Int64Exact(4)),
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("labels"), knownvalue.Null()),
 					acctest.LiveCheck(func() error {
 						obj := live(t, ns, "churn")
 						maxR, _, _ := unstructured.NestedInt64(obj.Object, "spec", "predictor", "maxReplicas")
 						metric, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "scaleMetric")
-						if maxR != 4 || metric != "concurrency" {
-							return fmt.Errorf("live maxReplicas %d scaleMetric %q", maxR, metric)
+						if maxR != 4 || metric != "cpu" || obj.GetLabels()["team"] != "" {
+							return fmt.Errorf("live maxReplicas %d scaleMetric %q labels %v", maxR, metric, obj.GetLabels())
+						}
+						// KServe made the HorizontalPodAutoscaler from the scaling settings.
+						hpa, err := acctest.Core(t).AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), "churn-predictor", metav1.GetOptions{})
+						if err != nil {
+							return err
+						}
+						if hpa.Spec.MinReplicas == nil || *hpa.Spec.MinReplicas != 2 || hpa.Spec.MaxReplicas != 4 || len(hpa.Spec.Metrics) != 1 ||
+							hpa.Spec.Metrics[0].Resource == nil || hpa.Spec.Metrics[0].Resource.Name != "cpu" {
+							return fmt.Errorf("KServe's HPA: min %v max %d metrics %+v", hpa.Spec.MinReplicas, hpa.Spec.MaxReplicas, hpa.Spec.Metrics)
 						}
 						return nil
 					}),
@@ -150,7 +230,7 @@ func TestAccEndpoint_basic(t *testing.T) {
 			{
 				// Resources and env are managed once configured (they take over
 				// the webhook's defaults), updated in place.
-				Config: strings.Replace(storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "concurrency", target = 10 }`),
+				Config: strings.Replace(storageEndpoint(ns, "churn", "s3://models/churn/1", `scaling = { min_replicas = 2, max_replicas = 4, metric = "cpu", target = 80 }`),
 					`format      = "sklearn"`, `format      = "sklearn"
     env         = { LOG_LEVEL = "debug" }
     resources   = { cpu = "500m", memory = "1Gi", gpu = 1 }`, 1),
@@ -167,6 +247,15 @@ func TestAccEndpoint_basic(t *testing.T) {
 						env, _, _ := unstructured.NestedSlice(obj.Object, "spec", "predictor", "model", "env")
 						if limits["cpu"] != "500m" || limits["memory"] != "1Gi" || limits["nvidia.com/gpu"] != "1" || len(env) != 1 {
 							return fmt.Errorf("live limits %v env %v", limits, env)
+						}
+						// The apply waited for the new pods: the rolled-out
+						// Deployment runs the new resources.
+						d := deployments(t, ns, "churn")["churn-predictor"]
+						c := d.Spec.Template.Spec.Containers[0]
+						if c.Resources.Limits.Cpu().String() != "500m" || d.Status.UpdatedReplicas != *d.Spec.Replicas ||
+							d.Status.AvailableReplicas != *d.Spec.Replicas || d.Status.Replicas != *d.Spec.Replicas {
+							return fmt.Errorf("the Deployment runs cpu %s with %d updated, %d available of %d replicas",
+								c.Resources.Limits.Cpu(), d.Status.UpdatedReplicas, d.Status.AvailableReplicas, d.Status.Replicas)
 						}
 						return nil
 					}),
@@ -240,6 +329,8 @@ func TestAccEndpoint_disappears(t *testing.T) {
 // A static canary at 10%, in Standard mode (spec.canary) and in Knative
 // mode (canaryTrafficPercent).
 func TestAccEndpoint_canary(t *testing.T) {
+	// Standard mode runs on KServe's real controller; Knative mode on the
+	// project's stand-in (no Knative can run here).
 	for _, mode := range []string{"Standard", "Knative"} {
 		t.Run(mode, func(t *testing.T) {
 			ns := acctest.Namespace(t)
@@ -263,6 +354,23 @@ func TestAccEndpoint_canary(t *testing.T) {
 							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("canary").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/canary/2")),
 							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/canary/1")),
 							statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(true)),
+							acctest.LiveCheck(func() error {
+								if mode != "Standard" {
+									return nil
+								}
+								// KServe accepted the canary and gave it its own Deployment.
+								deps := deployments(t, ns, "canary")
+								var canaries []string
+								for n, d := range deps {
+									if strings.HasPrefix(n, "canary-c-") && d.Status.AvailableReplicas == 1 {
+										canaries = append(canaries, n)
+									}
+								}
+								if _, ok := deps["canary-predictor"]; !ok || len(canaries) != 1 {
+									return fmt.Errorf("want canary-predictor and one available canary Deployment, got %v", deps)
+								}
+								return nil
+							}),
 						},
 					},
 					{
@@ -360,7 +468,21 @@ func TestAccEndpoint_rollout(t *testing.T) {
 						if got := stop(); fmt.Sprint(got) != "[10 50]" {
 							return fmt.Errorf("the canary went through %v, want [10 50]", got)
 						}
-						return nil
+						// Promotion made the canary's predictor the stable one:
+						// its Deployment serves on, and KServe removed the old one.
+						obj := live(t, ns, "roll")
+						name, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "name")
+						if !strings.HasPrefix(name, "c-") {
+							return fmt.Errorf("the promoted predictor is named %q, want the canary's c-...", name)
+						}
+						return acctest.Eventually(30*time.Second, func() error {
+							deps := deployments(t, ns, "roll")
+							d, ok := deps["roll-"+name+"-predictor"]
+							if _, old := deps["roll-predictor"]; !ok || old || d.Status.AvailableReplicas < 1 {
+								return fmt.Errorf("after promotion the Deployments are %v", deps)
+							}
+							return nil
+						})
 					}),
 				},
 			},
@@ -368,8 +490,10 @@ func TestAccEndpoint_rollout(t *testing.T) {
 	})
 }
 
-// A rollout whose new model fails at a step returns all traffic to the
-// previous model and fails the apply naming the step.
+// A rollout whose new model crashes at a step returns all traffic to the
+// previous model and fails the apply naming the step. The crash is real to
+// KServe's controller: the new model's pods crash-loop (kwok's fault stage),
+// and the old model's pods serve on.
 func TestAccEndpoint_rolloutRollback(t *testing.T) {
 	ns := acctest.Namespace(t)
 	resource.ParallelTest(t, resource.TestCase{
@@ -379,13 +503,14 @@ func TestAccEndpoint_rolloutRollback(t *testing.T) {
 		Steps: []resource.TestStep{
 			{Config: rolloutEndpoint(ns, "s3://models/roll/1")},
 			{
-				Config: rolloutEndpoint(ns, "s3://models/standin-fail/2"),
-				ExpectError: wrapped("failed at step 1 of 2 (10% of traffic to the new model s3://models/standin-fail/2): ModelLoadFailed",
+				Config: rolloutEndpoint(ns, crashingModel),
+				ExpectError: wrapped("failed at step 1 of 2 (10% of traffic to the new model "+crashingModel+"): ModelLoadFailed",
+					"container kserve-container is in CrashLoopBackOff (exit code 1)",
 					"All traffic has been returned to the previous model (s3://models/roll/1)"),
 			},
 			{
 				// Live: the old model alone serves; the next plan proposes the rollout again.
-				Config:             rolloutEndpoint(ns, "s3://models/standin-fail/2"),
+				Config:             rolloutEndpoint(ns, crashingModel),
 				PlanOnly:           true,
 				ExpectNonEmptyPlan: true,
 				ConfigStateChecks: []statecheck.StateCheck{
@@ -396,6 +521,9 @@ func TestAccEndpoint_rolloutRollback(t *testing.T) {
 						if uri != "s3://models/roll/1" || len(canaries) != 0 {
 							return fmt.Errorf("after the rollback the live object serves %q with canaries %v", uri, canaries)
 						}
+						if rd := conditionStatus(obj, "Ready"); rd != "True" {
+							return fmt.Errorf("after the rollback KServe reports Ready=%s", rd)
+						}
 						return nil
 					}),
 				},
@@ -404,8 +532,8 @@ func TestAccEndpoint_rolloutRollback(t *testing.T) {
 	})
 }
 
-// A model that never becomes ready makes the apply fail at the timeout,
-// naming the last condition; a model that fails to load fails at once.
+// A model whose pods never become ready makes the apply fail at the
+// timeout, naming the last condition; a model whose pods crash fails at once.
 func TestAccEndpoint_waits(t *testing.T) {
 	ns := acctest.Namespace(t)
 	resource.ParallelTest(t, resource.TestCase{
@@ -414,22 +542,35 @@ func TestAccEndpoint_waits(t *testing.T) {
 		CheckDestroy:             checkEndpointDestroy(t),
 		Steps: []resource.TestStep{
 			{
-				Config:      storageEndpoint(ns, "slow", "s3://models/standin-slow/1", `timeouts { create = "3s" }`),
-				ExpectError: wrapped("did not become ready in time", "Last condition: PredictorReady: Progressing: the model s3://models/standin-slow/1 is still loading", "Raise timeouts.create"),
+				Config: storageEndpoint(ns, "slow", neverReady, `timeouts { create = "5s" }`),
+				ExpectError: wrapped("did not become ready in time", "Last condition: Progressing: 0 of 1 new pods of the Deployment slow-predictor of the model are available",
+					"exists and is recorded in the state", "Raise timeouts.create"),
 			},
 			{
-				Config:      storageEndpoint(ns, "slow", "s3://models/standin-fail/1", ""),
-				ExpectError: wrapped("cannot become ready: ModelLoadFailed: failed to load the model from s3://models/standin-fail/1"),
+				Config:      storageEndpoint(ns, "slow", crashingModel, ""),
+				ExpectError: wrapped("cannot become ready: ModelLoadFailed: the model's pod slow-predictor-", "container kserve-container is in CrashLoopBackOff (exit code 1)"),
 			},
 			{
 				// wait_for_ready = false returns without waiting.
-				Config: storageEndpoint(ns, "slow", "s3://models/standin-slow/2", `wait_for_ready = false`),
+				Config: storageEndpoint(ns, "slow", neverReady, `wait_for_ready = false`),
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact("s3://models/standin-slow/2")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resolved_storage_uri"), knownvalue.StringExact(neverReady)),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("ready"), knownvalue.Bool(false)),
 				},
 			},
 		},
 	})
+}
+
+func conditionStatus(obj *unstructured.Unstructured, t string) string {
+	conds, _, _ := unstructured.NestedSlice(obj.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == t {
+			s, _ := m["status"].(string)
+			return s
+		}
+	}
+	return ""
 }
 
 // Registry references: a version, and an alias resolved at plan time, so
@@ -533,7 +674,7 @@ data "mlops_endpoint" "read" {
 					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("registered_model"), knownvalue.StringExact(name)),
 					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("model_version"), knownvalue.StringExact("2")),
 					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("ready"), knownvalue.Bool(true)),
-					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("url"), knownvalue.StringExact("http://byalias."+ns+".example.com")),
+					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("url"), knownvalue.StringExact("http://byalias-"+ns+".example.com")),
 					statecheck.ExpectKnownValue("data.mlops_endpoint.read", tfjsonpath.New("traffic"), knownvalue.MapExact(map[string]knownvalue.Check{"model": knownvalue.Int64Exact(100)})),
 				},
 			},
@@ -562,8 +703,18 @@ func TestAccEndpoint_validation(t *testing.T) {
 		{model + "\n  scaling = { min_replicas = 5, max_replicas = 2 }", `(?s)min_replicas \(5\) is above max_replicas \(2\)`},
 		{model + "\n  deployment_mode = \"Serverless\"", `(?s)deployment_mode.*value must be one of`},
 		{model + "\n  namespace = \"Bad_NS\"", `(?s)Invalid name.*"Bad_NS" is not a DNS label`},
+		// Settings KServe would ignore in Standard mode.
+		{model + "\n  scaling = { metric = \"concurrency\" }", `(?s)Scaling metric ignored in Standard mode.*no\s+"concurrency"\s+metric`},
+		{model + "\n  scaling = { metric = \"rps\" }", `(?s)Scaling metric ignored in Standard mode`},
+		{model + "\n  scaling = { min_replicas = 0 }", `(?s)Scale to zero unavailable in Standard mode.*raise\s+min_replicas\s+=\s+0\s+to\s+1`},
+		{model + "\n  annotations = { \"serving.kserve.io/deploymentMode\" = \"Knative\" }", `(?s)Reserved annotation`},
 	}
 	steps := []resource.TestStep{
+		{
+			Config:      "resource \"mlops_endpoint\" \"test\" {\n  name = \"" + strings.Repeat("a", 42) + "\"\n" + model + "\n  rollout = { steps = [10] }\n}\n",
+			PlanOnly:    true,
+			ExpectError: wrapped("Endpoint name too long for a canary", "may have at most 41 characters (it has 42)"),
+		},
 		{Config: "resource \"mlops_endpoint\" \"test\" {\n  name = \"Churn_1\"\n" + model + "\n}\n", PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)Invalid name.*"Churn_1" is not a DNS-1035 label`)},
 		{Config: "resource \"mlops_endpoint\" \"test\" {\n  name = \"1churn\"\n" + model + "\n}\n", PlanOnly: true, ExpectError: regexp.MustCompile(`"1churn" is not a DNS-1035 label`)},
 		{Config: cfg(model), ResourceName: epAddr, ImportState: true, ImportStateId: "no-namespace", ExpectError: regexp.MustCompile("(?s)The import ID of mlops_endpoint is\\s+`<namespace>/<name>`")},

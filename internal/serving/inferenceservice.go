@@ -159,12 +159,12 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		if e.PredictorName != "" {
 			predictor["name"] = e.PredictorName
 		}
-		predictor["model"] = e.Model.toStandardMap()
+		predictor["model"] = e.Model.toMap()
 		predictor["annotations"] = e.predictorAnnotations(e.Model)
 		if e.Canary != nil {
 			canary := map[string]any{
 				"name":        e.canaryName(),
-				"model":       e.Canary.toStandardMap(),
+				"model":       e.Canary.toCanaryMap(),
 				"annotations": e.predictorAnnotations(*e.Canary),
 			}
 			if e.CanaryPercent == 0 {
@@ -205,11 +205,11 @@ func (e endpointSpec) predictorAnnotations(m modelSpec) map[string]any {
 	return out
 }
 
-// toStandardMap is the model of a Standard predictor or canary. KServe's
-// CRD requires a canary's model (a container) to be named; the stable
-// model is named the same, so that a promoted canary's pods need no
-// restart.
-func (m modelSpec) toStandardMap() map[string]any {
+// toCanaryMap is the model of a Standard canary. KServe's CRD requires a
+// canary's model (a container) to be named, and its validator refuses a
+// name on the stable predictor's model; KServe names the container
+// kserve-container either way.
+func (m modelSpec) toCanaryMap() map[string]any {
 	out := m.toMap()
 	out["name"] = kserveContainer
 	return out

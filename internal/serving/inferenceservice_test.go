@@ -1,6 +1,7 @@
 package serving
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 
@@ -61,33 +62,34 @@ func TestKnativeCanaryShape(t *testing.T) {
 	}
 }
 
-func status(gen, observed int64, conds []any, extra map[string]any) *unstructured.Unstructured {
-	st := map[string]any{"observedGeneration": observed, "conditions": conds}
+func status(mode string, gen, observed int64, conds []any, extra map[string]any) *unstructured.Unstructured {
+	st := map[string]any{"observedGeneration": observed, "conditions": conds, "deploymentMode": mode}
 	for k, v := range extra {
 		st[k] = v
 	}
-	obj := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "e", "generation": gen}, "status": st}}
-	return obj
+	return &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{
+		"name": "e", "generation": gen, "annotations": map[string]any{annotationDeploymentMode: mode},
+	}, "status": st}}
 }
 
 func cond(t, s, reason, msg string) map[string]any {
 	return map[string]any{"type": t, "status": s, "reason": reason, "message": msg}
 }
 
-func TestReadiness(t *testing.T) {
+func TestReadinessKnative(t *testing.T) {
 	ready := []any{cond("PredictorReady", "True", "", ""), cond("Ready", "True", "", "")}
-	if r := readinessOf(status(2, 2, ready, nil)); !r.Ready {
+	if r := readinessOf(status(ModeKnative, 2, 2, ready, nil)); !r.Ready {
 		t.Fatalf("ready object: %+v", r)
 	}
-	if r := readinessOf(status(3, 2, ready, nil)); r.Ready || r.Reason != "NotObserved" {
+	if r := readinessOf(status(ModeKnative, 3, 2, ready, nil)); r.Ready || r.Reason != "NotObserved" {
 		t.Fatalf("a generation KServe has not seen is not ready: %+v", r)
 	}
 	loading := []any{cond("PredictorReady", "Unknown", "Progressing", "loading"), cond("Ready", "Unknown", "Progressing", "loading")}
-	if r := readinessOf(status(1, 1, loading, nil)); r.Ready || r.Failed || r.Message != "loading" || r.Reason != "PredictorReady: Progressing" {
+	if r := readinessOf(status(ModeKnative, 1, 1, loading, nil)); r.Ready || r.Failed || r.Message != "loading" || r.Reason != "PredictorReady: Progressing" {
 		t.Fatalf("loading: %+v", r)
 	}
 	failed := []any{cond("PredictorReady", "False", "ModelLoadFailed", "bad"), cond("Ready", "False", "ModelLoadFailed", "bad")}
-	r := readinessOf(status(1, 1, failed, map[string]any{"modelStatus": map[string]any{
+	r := readinessOf(status(ModeKnative, 1, 1, failed, map[string]any{"modelStatus": map[string]any{
 		"transitionStatus": "BlockedByFailedLoad",
 		"lastFailureInfo":  map[string]any{"reason": "ModelLoadFailed", "message": "cannot read s3://x"},
 	}}))
@@ -96,12 +98,40 @@ func TestReadiness(t *testing.T) {
 	}
 }
 
+// In Standard mode KServe copies observedGeneration from the Deployment, so
+// it says nothing about the InferenceService's generation; a canary's
+// health is in status.canaryStatuses, not in Ready.
+func TestReadinessStandard(t *testing.T) {
+	ready := []any{cond("PredictorReady", "True", "", ""), cond("Ready", "True", "", ""), cond("Stopped", "False", "", "")}
+	if r := readinessOf(status(ModeStandard, 3, 1, ready, nil)); !r.Ready {
+		t.Fatalf("Standard: observedGeneration follows the Deployment and must be ignored: %+v", r)
+	}
+	withCanary := map[string]any{"canaryStatuses": []any{map[string]any{"name": "c-1", "ready": false, "trafficPercent": int64(10)}}}
+	if r := readinessOf(status(ModeStandard, 1, 1, append(ready, cond("CanaryPredictorReady", "False", "CanariesNotReady", "")), withCanary)); r.Ready || r.Failed ||
+		r.Reason != "CanaryPredictorReady: CanariesNotReady" {
+		t.Fatalf("an unready canary leaves Ready True but the endpoint does not serve what was applied: %+v", r)
+	}
+	failed := []any{cond("PredictorReady", "False", "MinimumReplicasUnavailable", "no pod"), cond("Ready", "False", "", "")}
+	r := readinessOf(status(ModeStandard, 1, 1, failed, map[string]any{"modelStatus": map[string]any{"transitionStatus": "BlockedByFailedLoad"}}))
+	if r.Ready || r.Failed || r.Reason != "PredictorReady: MinimumReplicasUnavailable" {
+		t.Fatalf("Standard: modelStatus looks at any one pod, maybe an old one, so it decides nothing: %+v", r)
+	}
+}
+
 func TestTrafficOf(t *testing.T) {
 	mk := func(traffic ...any) *unstructured.Unstructured {
-		return &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"components": map[string]any{"predictor": map[string]any{"traffic": traffic}}}}}
+		obj := status(ModeKnative, 1, 1, nil, map[string]any{"components": map[string]any{"predictor": map[string]any{"traffic": traffic}}})
+		return obj
 	}
 	entry := func(p int64, tag string, latest bool) map[string]any {
 		return map[string]any{"percent": p, "tag": tag, "latestRevision": latest}
+	}
+	standard := func(canaries ...int64) *unstructured.Unstructured {
+		var list []any
+		for i, p := range canaries {
+			list = append(list, map[string]any{"name": fmt.Sprintf("c-%d", i), "ready": true, "trafficPercent": p})
+		}
+		return status(ModeStandard, 1, 1, nil, map[string]any{"canaryStatuses": list})
 	}
 	cases := []struct {
 		obj  *unstructured.Unstructured
@@ -111,6 +141,10 @@ func TestTrafficOf(t *testing.T) {
 		{mk(entry(90, "primary", false), entry(10, "canary", true)), map[string]int64{"model": 90, "canary": 10}},
 		{mk(entry(75, "prev", false), entry(25, "latest", true)), map[string]int64{"model": 75, "canary": 25}},
 		{mk(), map[string]int64{}},
+		{standard(), map[string]int64{"model": 100}},
+		{standard(10), map[string]int64{"model": 90, "canary": 10}},
+		{standard(0), map[string]int64{"model": 100, "canary": 0}},
+		{&unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "e"}}}, map[string]int64{}},
 	}
 	for _, c := range cases {
 		if got := trafficOf(c.obj); !reflect.DeepEqual(got, c.want) {

@@ -170,7 +170,9 @@ type reservedAnnotations struct{}
 func (reservedAnnotations) Description(context.Context) string {
 	return "must not set serving.kserve.io/deploymentMode or keys under mlops.terraform.io/"
 }
-func (v reservedAnnotations) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v reservedAnnotations) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 func (reservedAnnotations) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return

@@ -125,6 +125,28 @@ func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
 			return rd
 		}
 	}
+	// KServe has seen the stable Deployment as it is now: it copies the
+	// Deployment's Progressing condition into PredictorReady.
+	if d := s[1][comps[0].deployment]; d != nil {
+		for _, dc := range conditionsOf(d) {
+			if dc.Type != "Progressing" || dc.Status != "True" || dc.Reason != "NewReplicaSetAvailable" {
+				continue
+			}
+			for _, c := range conditionsOf(obj) {
+				if c.Type == "PredictorReady" && (c.Reason != dc.Reason || c.Message != dc.Message) {
+					return readiness{Reason: "PredictorReady", Message: "KServe has not yet seen the new pods of the Deployment " + comps[0].deployment}
+				}
+			}
+		}
+	}
+	// KServe has reconciled the canary applied (or its removal).
+	got := canaryStatusesOf(obj)
+	switch {
+	case spec.Canary == nil && len(got) > 0:
+		return readiness{Reason: "CanaryPredictorReady", Message: "KServe still reports the canary " + got[0].Name}
+	case spec.Canary != nil && (len(got) != 1 || got[0].Name != spec.canaryName() || got[0].TrafficPercent != spec.CanaryPercent):
+		return readiness{Reason: "CanaryPredictorReady", Message: fmt.Sprintf("KServe does not yet report the canary %s at %d%%", spec.canaryName(), spec.CanaryPercent)}
+	}
 	return readinessOf(obj)
 }
 

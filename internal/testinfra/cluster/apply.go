@@ -107,10 +107,13 @@ func DecodeObjects(raw []byte) ([]*unstructured.Unstructured, error) {
 
 // Apply server-side applies the objects in order. CRDs are waited for until
 // Established before the next object, so that a later object can be of a
-// kind they define.
-func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, defaultNamespace string) error {
+// kind they define. With withStatus, an object's status is applied too,
+// through the status subresource (a Node's capacity, say); else it is
+// dropped.
+func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, defaultNamespace string, withStatus bool) error {
 	for _, obj := range objs {
 		unstructured.RemoveNestedField(obj.Object, "metadata", "creationTimestamp")
+		status, hasStatus, _ := unstructured.NestedMap(obj.Object, "status")
 		unstructured.RemoveNestedField(obj.Object, "status")
 		gvk := obj.GroupVersionKind()
 		mapping, err := a.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
@@ -135,6 +138,17 @@ func (a *Applier) Apply(ctx context.Context, objs []*unstructured.Unstructured, 
 		if _, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
 			metav1.PatchOptions{FieldManager: FieldManager, Force: &force}); err != nil {
 			return fmt.Errorf("applying %s %s: %w", gvk.Kind, obj.GetName(), err)
+		}
+		if withStatus && hasStatus {
+			st := obj.DeepCopy()
+			st.Object["status"] = status
+			if data, err = st.MarshalJSON(); err != nil {
+				return err
+			}
+			if _, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
+				metav1.PatchOptions{FieldManager: FieldManager, Force: &force}, "status"); err != nil {
+				return fmt.Errorf("applying the status of %s %s: %w", gvk.Kind, obj.GetName(), err)
+			}
 		}
 		if mapping.Resource == crdGVR {
 			if err := a.waitEstablished(ctx, obj.GetName()); err != nil {
