@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -141,11 +142,14 @@ func TestAccPipeline_basic(t *testing.T) {
 				},
 			},
 			{
-				// The stand-in controller has written the CronWorkflow's status.
+				// Argo's controller writes a CronWorkflow's status only when
+				// it fires (on the object itself: there is no status
+				// subresource), so until then last_scheduled_time is null,
+				// and there is no diff.
 				Config:           withSchedule,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
-					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT`))),
+					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.Null()),
 				},
 			},
 			{
@@ -370,6 +374,10 @@ func TestAccPipeline_validation(t *testing.T) {
 		{cfg(`{ name = "Train_Model", image = "i" }`, ""), `(?s)Invalid name.*"Train_Model" is not a DNS label`},
 		{strings.Replace(cfg(ok, ""), `name = "p"`, `name = "Churn Retrain"`, 1), `(?s)Invalid name.*"Churn Retrain" is not a DNS label`},
 		{cfg("", ""), `(?s)steps.*must contain at least 1 elements`},
+		// Argo's own limits.
+		{strings.Replace(cfg(ok, `  schedule = { cron = ["@daily"] }`), `name = "p"`, `name = "`+strings.Repeat("p", 53)+`"`, 1),
+			`(?s)Pipeline name too long for a schedule.*at most 52 characters`},
+		{cfg(ok, `  parameters = { "learning.rate" = "0.1" }`), `(?s)Invalid parameter name.*"learning.rate" is not a valid parameter name`},
 	}
 	steps := []resource.TestStep{{
 		Config: cfg(ok, ""), ResourceName: plAddr, ImportState: true, ImportStateId: "just-a-name",
@@ -382,5 +390,248 @@ func TestAccPipeline_validation(t *testing.T) {
 		PreCheck:                 func() { acctest.PreCheckKube(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps:                    steps,
+	})
+}
+
+// workflowGVR is Argo's Workflow: one run of a pipeline.
+var workflowGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
+
+// runPipeline submits a run of the pipeline's template, as `argo submit
+// --from workflowtemplate/NAME` does, and waits until Argo's controller
+// reports it finished. It returns the run.
+func runPipeline(t *testing.T, ns, name string) (*unstructured.Unstructured, error) {
+	run := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+		"metadata": map[string]any{"generateName": name + "-", "namespace": ns},
+		"spec":     map[string]any{"workflowTemplateRef": map[string]any{"name": name}},
+	}}
+	created, err := acctest.Kube(t).Resource(workflowGVR).Namespace(ns).Create(context.Background(), run, metav1.CreateOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var last *unstructured.Unstructured
+	err = acctest.Eventually(2*time.Minute, func() error {
+		last, err = get(t, workflowGVR, ns, created.GetName())
+		if err != nil {
+			return err
+		}
+		phase, _, _ := unstructured.NestedString(last.Object, "status", "phase")
+		if phase != "Succeeded" && phase != "Failed" && phase != "Error" {
+			return fmt.Errorf("the run %s is %q", created.GetName(), phase)
+		}
+		return nil
+	})
+	return last, err
+}
+
+// A run of the pipeline's template, submitted as Argo's CLI would, runs to
+// Succeeded on Argo's real controller, with one pod per step, in the order
+// of the steps' dependencies.
+func TestAccPipeline_run(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckKube(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPipelineDestroy(t),
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+resource "mlops_pipeline" "test" {
+  name       = "train-twice"
+  namespace  = %q
+  parameters = { model_name = "churn" }
+  steps = [
+    { name = "prepare", image = "python:3.11-slim", command = ["python", "-c", "print('prepare')"] },
+    {
+      name       = "train"
+      image      = "python:3.11-slim"
+      command    = ["python", "-c", "print('train {{workflow.parameters.model_name}}')"]
+      depends_on = ["prepare"]
+      retries    = 1
+      timeout    = "10m"
+    },
+  ]
+}
+`, ns),
+			ConfigStateChecks: []statecheck.StateCheck{
+				acctest.LiveCheck(func() error {
+					run, err := runPipeline(t, ns, "train-twice")
+					if err != nil {
+						return err
+					}
+					phase, _, _ := unstructured.NestedString(run.Object, "status", "phase")
+					if phase != "Succeeded" {
+						msg, _, _ := unstructured.NestedString(run.Object, "status", "message")
+						return fmt.Errorf("the run ended %s: %s", phase, msg)
+					}
+					pods, err := acctest.Core(t).CoreV1().Pods(ns).List(context.Background(),
+						metav1.ListOptions{LabelSelector: "workflows.argoproj.io/workflow=" + run.GetName()})
+					if err != nil {
+						return err
+					}
+					var steps []string
+					for _, p := range pods.Items {
+						if p.Status.Phase != "Succeeded" {
+							return fmt.Errorf("pod %s is %s", p.Name, p.Status.Phase)
+						}
+						steps = append(steps, p.Annotations["workflows.argoproj.io/node-name"])
+					}
+					if len(steps) != 2 {
+						return fmt.Errorf("want one pod per step, got %v", steps)
+					}
+					nodes, _, _ := unstructured.NestedMap(run.Object, "status", "nodes")
+					var prepared, trained string
+					for _, n := range nodes {
+						node, _ := n.(map[string]any)
+						switch node["displayName"] {
+						case "prepare":
+							prepared, _ = node["finishedAt"].(string)
+						case "train":
+							trained, _ = node["startedAt"].(string)
+						}
+					}
+					if prepared == "" || trained == "" || trained < prepared {
+						return fmt.Errorf("train started at %q, before prepare finished at %q", trained, prepared)
+					}
+					return nil
+				}),
+			},
+		}},
+	})
+}
+
+// A schedule that fires: Argo's controller starts a run from the template
+// and records lastScheduledTime, which the next refresh reports.
+func TestAccPipeline_scheduleFires(t *testing.T) {
+	ns := acctest.Namespace(t)
+	cfg := fmt.Sprintf(`
+resource "mlops_pipeline" "test" {
+  name      = "every-minute"
+  namespace = %q
+  steps     = [{ name = "tick", image = "busybox:1.36", command = ["true"] }]
+  schedule  = { cron = ["* * * * *"], concurrency_policy = "Forbid" }
+}
+`, ns)
+	var fired string
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckKube(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPipelineDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.Null()),
+				},
+			},
+			{
+				// Wait for the next minute: Argo fires the schedule.
+				PreConfig: func() {
+					if err := acctest.Eventually(100*time.Second, func() error {
+						cron, err := get(t, pipelines.CronWorkflowGVR, ns, "every-minute")
+						if err != nil {
+							return err
+						}
+						fired, _, _ = unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
+						if fired == "" {
+							return fmt.Errorf("the schedule has not fired")
+						}
+						return nil
+					}); err != nil {
+						t.Fatal(err)
+					}
+				},
+				Config:           cfg,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$`))),
+					acctest.LiveCheck(func() error {
+						runs, err := acctest.Kube(t).Resource(workflowGVR).Namespace(ns).List(context.Background(),
+							metav1.ListOptions{LabelSelector: "workflows.argoproj.io/cron-workflow=every-minute"})
+						if err != nil {
+							return err
+						}
+						if len(runs.Items) == 0 {
+							return fmt.Errorf("the schedule fired at %s but started no run", fired)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
+}
+
+// A CronWorkflow made before Argo 3.6 has the singular spec.schedule. Once a
+// pipeline takes it over, the legacy field is cleared: Argo refuses a
+// CronWorkflow with both (it logs a SpecError and stops scheduling it), so
+// the proof is that Argo fires the schedule afterwards.
+func TestAccPipeline_importLegacySchedule(t *testing.T) {
+	ns := acctest.Namespace(t)
+	create := func(obj map[string]any, gvr schema.GroupVersionResource) {
+		if _, err := acctest.Kube(t).Resource(gvr).Namespace(ns).Create(context.Background(), &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := fmt.Sprintf(`
+resource "mlops_pipeline" "test" {
+  name      = "legacy"
+  namespace = %q
+  steps     = [{ name = "train", image = "busybox:1.36", command = ["true"] }]
+  schedule  = { cron = ["* * * * *"], concurrency_policy = "Forbid" }
+}
+`, ns)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckKube(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPipelineDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				PreConfig: func() {
+					create(map[string]any{
+						"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate", "metadata": map[string]any{"name": "legacy"},
+						"spec": map[string]any{"entrypoint": "main", "templates": []any{map[string]any{
+							"name": "main", "container": map[string]any{"image": "busybox:1.36", "command": []any{"true"}}}}},
+					}, pipelines.WorkflowTemplateGVR)
+					create(map[string]any{
+						"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow", "metadata": map[string]any{"name": "legacy"},
+						"spec": map[string]any{"schedule": "* * * * *", "concurrencyPolicy": "Forbid",
+							"workflowSpec": map[string]any{"workflowTemplateRef": map[string]any{"name": "legacy"}}},
+					}, pipelines.CronWorkflowGVR)
+				},
+				Config:        cfg,
+				ResourceName:  plAddr,
+				ImportState:   true,
+				ImportStateId: ns + "/legacy",
+				ImportStateCheck: func(states []*terraform.InstanceState) error {
+					if got := states[0].Attributes["schedule.cron.0"]; got != "* * * * *" {
+						return fmt.Errorf("the imported schedule reads %q, want the legacy schedule", got)
+					}
+					return nil
+				},
+				ImportStatePersist: true,
+			},
+			{
+				Config: cfg,
+				ConfigStateChecks: []statecheck.StateCheck{
+					acctest.LiveCheck(func() error {
+						return acctest.Eventually(100*time.Second, func() error {
+							cron, err := get(t, pipelines.CronWorkflowGVR, ns, "legacy")
+							if err != nil {
+								return err
+							}
+							legacy, _, _ := unstructured.NestedString(cron.Object, "spec", "schedule")
+							schedules, _, _ := unstructured.NestedStringSlice(cron.Object, "spec", "schedules")
+							fired, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
+							conds, _, _ := unstructured.NestedSlice(cron.Object, "status", "conditions")
+							if legacy != "" || fmt.Sprint(schedules) != "[* * * * *]" || fired == "" || len(conds) > 0 {
+								return fmt.Errorf("live CronWorkflow: schedule %q schedules %v; Argo fired at %q with conditions %v", legacy, schedules, fired, conds)
+							}
+							return nil
+						})
+					}),
+				},
+			},
+			{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
+		},
 	})
 }
