@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: 50 mlops_endpoint resources on the local kube-apiserver with the
-# stand-in controller (apply waiting for Ready, no-op plan, destroy), and 50
+# Benchmark: 50 mlops_endpoint resources on the local cluster (KServe's real
+# controller, pods on a kwok node; apply waiting for Ready, no-op plan, destroy), and 50
 # registry objects (refresh vs the bare GETs). Prints a table.
 #
 # The reference figures for kubernetes_manifest (41 s apply, 9.5 s no-op plan,
@@ -36,7 +36,7 @@ python3 - "$MLOPS_KUBE_DIR" <<'PY'
 import json, ssl, sys, urllib.request
 d = sys.argv[1]
 server = [l.split()[1] for l in open(d + "/kubeconfig") if "server:" in l][0]
-ctx = ssl.create_default_context(cafile=d + "/server.crt")
+ctx = ssl.create_default_context(cafile=d + "/ca.crt")
 req = urllib.request.Request(server + "/api/v1/namespaces", method="POST",
     data=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}}).encode(),
     headers={"Authorization": "Bearer " + open(d + "/token").read().strip(), "Content-Type": "application/json"})

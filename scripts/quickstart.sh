@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The README's first command: brings up the local stack (MLflow, the
-# Kubernetes API, the stand-in controller serving models for real), trains a
-# tiny model and logs it to MLflow, applies examples/quickstart with the
-# provider built from this checkout, prints the outputs, sends a real
-# prediction request to the endpoint and prints the answer, and checks that
-# a second plan shows no changes. Running it again is safe.
+# The README's first command: brings up the local stack (MLflow, the local
+# Kubernetes cluster with KServe's and Argo's real controllers on a kwok
+# node, and the development gateway that serves the models for real with
+# MLflow's model server), trains a tiny model and logs it to MLflow, applies
+# examples/quickstart with the provider built from this checkout, prints the
+# outputs, sends a real prediction request to the endpoint and prints the
+# answer, runs the retraining pipeline once on Argo and prints its steps, and
+# checks that a second plan shows no changes. Running it again is safe.
 #
 #   ./scripts/quickstart.sh          # bring up and apply
 #   ./scripts/quickstart.sh down     # destroy, stop the servers, remove their state
@@ -81,9 +83,15 @@ log "outputs"
 url=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" endpoint_url)
 model=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" model)
 
-log "sending a prediction request to $url/v2/models/$model/infer with inputs [[0.9, 0.8], [0.1, 0.2]]"
-prediction=$("$python" scripts/predict.py "$url" "$model")
+log "KServe serves the endpoint at $url; sending a prediction request to $url/v2/models/$model/infer"
+log "through the development gateway $MLOPS_DEV_GATEWAY, with inputs [[0.9, 0.8], [0.1, 0.2]]"
+prediction=$("$python" scripts/predict.py "$url" "$model" "$MLOPS_DEV_GATEWAY")
 echo "$prediction"
+
+pipeline=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" pipeline)
+log "running the pipeline $pipeline once now (its schedule runs it nightly) on Argo's controller"
+run=$("$python" scripts/run_pipeline.py "$KUBE_CONFIG_PATH" "$MLOPS_NAMESPACE" "$pipeline" 120)
+echo "$run"
 
 log "checking that a second plan shows no changes"
 set +e
@@ -91,6 +99,6 @@ tf plan -detailed-exitcode >"$qs/plan.log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then cat "$qs/plan.log" >&2; die "the second plan is not empty (exit code $rc)"; fi
-"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "second_plan_empty": True}, open(sys.argv[3], "w"))' \
-  "$url" "$prediction" "$qs/result.json"
+"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "pipeline_run": json.loads(sys.argv[3]), "second_plan_empty": True}, open(sys.argv[4], "w"))' \
+  "$url" "$prediction" "$run" "$qs/result.json"
 log "no changes. Done in $(( $(date +%s) - start ))s. Stop everything with: ./scripts/quickstart.sh down"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and vet, unit tests, the docs check, and the
-# acceptance tests (TF_ACC=1) against a real MLflow server and a real
-# Kubernetes API server (kube-apiserver + etcd, with the project's CRDs and
-# the stand-in controller) that this script installs (once, under .tools/)
-# and starts and stops itself.
+# Runs every test: formatting and vet, lint, unit tests, the docs check, and
+# the acceptance and end-to-end tests (TF_ACC=1) against a real MLflow
+# server and a local Kubernetes cluster running KServe's and Argo's real
+# controllers on a kwok node (scripts/kube-server.sh), which this script
+# installs (once, under .tools/: the first run builds the tools from the Go
+# module proxy, side by side) and starts and stops itself.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh -run Alias # only tests matching a pattern (passed to go test)
@@ -24,7 +25,7 @@ kube_pid=$!
 "$ROOT/scripts/install-tfplugindocs.sh" >/dev/null
 lint=$("$ROOT/scripts/install-golangci-lint.sh")
 if ! wait "$tf_pid"; then cat "$RUN_DIR/install-terraform.log" >&2; die "installing terraform failed"; fi
-if ! wait "$kube_pid"; then cat "$RUN_DIR/install-kube.log" >&2; die "installing etcd and kube-apiserver failed"; fi
+if ! wait "$kube_pid"; then cat "$RUN_DIR/install-kube.log" >&2; die "installing the local cluster's tools failed"; fi
 terraform="$TOOLS_BIN/terraform"
 
 log "gofmt, go vet"
@@ -67,7 +68,7 @@ go test ./... -count=1 -parallel 4 -timeout 40m "$@"
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then
-  log "tests failed; server logs: $MLOPS_MLFLOW_DIR/server.log, $MLOPS_KUBE_DIR/{etcd,apiserver,standin}.log"
+  log "tests failed; server logs: $MLOPS_MLFLOW_DIR/server.log, $MLOPS_KUBE_DIR/*.log (one per component)"
   exit $rc
 fi
 log "all tests passed in $(( $(date +%s) - start ))s"

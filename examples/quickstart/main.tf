@@ -3,10 +3,11 @@
 # pinned to "champion", and retrained every night by a pipeline.
 #
 # Run it with ./scripts/quickstart.sh: it starts the local stack (MLflow, a
-# Kubernetes API server, and the stand-in controller that serves models for
-# real with MLflow's model server: a local development stand-in for KServe),
-# trains and logs the model, builds this provider and applies this
-# configuration with it through dev_overrides (nothing is downloaded).
+# Kubernetes cluster with KServe's and Argo's real controllers on a kwok
+# node, and a development gateway that serves the models KServe was asked
+# for with MLflow's model server, since kwok runs no containers), trains and
+# logs the model, builds this provider and applies this configuration with it
+# through dev_overrides (nothing is downloaded).
 
 terraform {
   required_providers {
@@ -61,8 +62,10 @@ resource "mlops_endpoint" "churn" {
     alias            = mlops_model_alias.champion.alias
     format           = "mlflow"
     # The version is stored at an mlflow-artifacts:/ URI, which KServe's
-    # storage initializer cannot read: a ServingRuntime that loads MLflow
-    # models from the registry is named here. Locally, the stand-in plays it.
+    # default storage initializer cannot read: a ServingRuntime that loads
+    # MLflow models from the registry is named here (the local cluster has
+    # one, test/cluster/kserve-runtimes.yaml, with a storage container for
+    # MLflow's URIs).
     runtime = "mlflow-registry"
   }
 

@@ -14,8 +14,10 @@ import (
 )
 
 // TestQuickstart runs ./scripts/quickstart.sh (train, register, promote,
-// serve, schedule retraining, predict) and checks the prediction of the
-// trained model and that the second plan is empty; then removes it all.
+// serve, schedule retraining, predict, run the pipeline) and checks the
+// prediction of the trained model, KServe's URL, the pipeline run that
+// Argo's controller finished, and that the second plan is empty; then
+// removes it all.
 func TestQuickstart(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end test: set TF_ACC=1 to run it (scripts/test.sh does)")
@@ -63,13 +65,28 @@ func TestQuickstart(t *testing.T) {
 				Data     []float64 `json:"data"`
 			} `json:"outputs"`
 		} `json:"prediction"`
+		PipelineRun struct {
+			Run   string `json:"run"`
+			Phase string `json:"phase"`
+			Steps []struct {
+				Step  string `json:"step"`
+				Phase string `json:"phase"`
+			} `json:"steps"`
+		} `json:"pipeline_run"`
 		SecondPlanEmpty bool `json:"second_plan_empty"`
 	}
 	if err := json.Unmarshal(data, &result); err != nil {
 		t.Fatalf("result %s: %v", data, err)
 	}
-	if result.EndpointURL == "" || !result.SecondPlanEmpty {
+	// KServe's URL for a Standard endpoint: {name}-{namespace}.{ingressDomain}.
+	if result.EndpointURL != "http://churn-default.example.com" || !result.SecondPlanEmpty {
 		t.Fatalf("result %s", data)
+	}
+	// Argo's controller ran the pipeline's two steps to Succeeded.
+	pr := result.PipelineRun
+	if pr.Phase != "Succeeded" || len(pr.Steps) != 2 || pr.Steps[0].Step != "register" || pr.Steps[1].Step != "train" ||
+		pr.Steps[0].Phase != "Succeeded" || pr.Steps[1].Phase != "Succeeded" {
+		t.Fatalf("pipeline run %+v, want register and train Succeeded", pr)
 	}
 	p := result.Prediction
 	if p.ModelName != "quickstart-churn" || len(p.Outputs) != 1 {
