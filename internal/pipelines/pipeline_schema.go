@@ -95,7 +95,7 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
 			"name": schema.StringAttribute{
-				Required: true, MarkdownDescription: "Name of the WorkflowTemplate and CronWorkflow: a DNS label. Changing it replaces the pipeline.",
+				Required: true, MarkdownDescription: "Name of the WorkflowTemplate and CronWorkflow: a DNS label, of at most 52 characters with a `schedule` (Argo's limit for a CronWorkflow, checked at plan). Changing it replaces the pipeline.",
 				Validators:    []validator.String{validate.DNSLabel()},
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 			},
@@ -114,7 +114,8 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 			},
 			"parameters": schema.MapAttribute{
 				Optional: true, ElementType: types.StringType,
-				MarkdownDescription: "Workflow parameters (`arguments.parameters`) with their default values; steps use them as `{{workflow.parameters.<name>}}`.",
+				MarkdownDescription: "Workflow parameters (`arguments.parameters`) with their default values; steps use them as `{{workflow.parameters.<name>}}`. " +
+					"Names consist of letters, digits, `_` and `-` (Argo's rule, checked at plan): `learning_rate`, not `learning.rate`.",
 			},
 			"steps": schema.ListNestedAttribute{
 				Required: true,
@@ -200,7 +201,7 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 				Computed: true, MarkdownDescription: "Name of the CronWorkflow; null without a schedule.",
 			},
 			"last_scheduled_time": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "When the CronWorkflow last started a run (RFC 3339), as Argo reports it; null if never.",
+				Computed: true, MarkdownDescription: "When the CronWorkflow last started a run (RFC 3339, the scheduled time), as Argo reports it; null until the schedule first fires.",
 			},
 		},
 		Blocks: map[string]schema.Block{

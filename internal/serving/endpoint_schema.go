@@ -238,7 +238,8 @@ func endpointSchema(ctx context.Context) schema.Schema {
 			},
 			"canary": schema.SingleNestedAttribute{
 				Optional: true,
-				MarkdownDescription: "A second model and its share of traffic. Standard mode uses `spec.canary`; Knative mode " +
+				MarkdownDescription: "A second model and its share of traffic. Standard mode uses `spec.canary`: the canary runs as a Deployment of its own, " +
+					"`<name>-c-<hash>-predictor` (so with a canary the name may have at most 41 characters), with one replica at 0% (a dark launch); Knative mode " +
 					"`canaryTrafficPercent` (the canary becomes the newest revision, the model keeps the rest). Conflicts with `rollout`.",
 				Attributes: canaryAttrs,
 			},
@@ -246,10 +247,10 @@ func endpointSchema(ctx context.Context) schema.Schema {
 				Optional:            true,
 				MarkdownDescription: "Autoscaling of the predictor.",
 				Attributes: map[string]schema.Attribute{
-					"min_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Minimum replicas; `0` scales to zero.", Validators: []validator.Int64{int64validator.AtLeast(0)}},
+					"min_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Minimum replicas; `0` scales to zero (Knative mode, or another autoscaler than KServe's default HPA).", Validators: []validator.Int64{int64validator.AtLeast(0)}},
 					"max_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Maximum replicas.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
 					"metric": schema.StringAttribute{
-						Optional: true, MarkdownDescription: "Scaling metric: `cpu`, `memory`, `concurrency` or `rps`.",
+						Optional: true, MarkdownDescription: "Scaling metric: `cpu`, `memory`, `concurrency` or `rps`. In Standard mode with KServe's default autoscaler (a HorizontalPodAutoscaler), only `cpu` and `memory`: the plan refuses the others, which KServe would ignore.",
 						Validators: []validator.String{stringvalidator.OneOf("cpu", "memory", "concurrency", "rps")},
 					},
 					"target": schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
@@ -259,7 +260,8 @@ func endpointSchema(ctx context.Context) schema.Schema {
 				Optional: true,
 				MarkdownDescription: "Progressive rollout. When `model` changes on an existing endpoint, the new model is served as a canary " +
 					"at each step for `interval`, its readiness checked, then promoted to 100% and the canary removed. If the new model " +
-					"is not ready at a step, all traffic goes back to the previous model and the apply fails naming the step. Conflicts with `canary`.",
+					"is not ready at a step, all traffic goes back to the previous model and the apply fails naming the step. In Standard mode the promotion makes the canary's " +
+					"predictor the stable one, so its pods serve on without a restart, and KServe removes the old Deployment. Conflicts with `canary`.",
 				Attributes: map[string]schema.Attribute{
 					"steps": schema.ListAttribute{
 						Required: true, ElementType: types.Int64Type,
@@ -275,16 +277,20 @@ func endpointSchema(ctx context.Context) schema.Schema {
 			},
 			"wait_for_ready": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
-				MarkdownDescription: "Wait, within the create or update timeout, until KServe reports the endpoint ready. Default `true`.",
+				MarkdownDescription: "Wait, within the create or update timeout, until what was applied serves. Default `true`. In Standard mode that is more than KServe's `Ready` " +
+					"(which stays True while old pods serve during a rolling update): every predictor's Deployment, the model's and the canary's, runs the new pods on all its replicas, " +
+					"and KServe reports the endpoint ready and the canary ready. A new pod that crashes fails the apply at once, with the container's exit code and message. " +
+					"The wait survives an API server restart; when it fails, the endpoint exists and stays in the state.",
 			},
 			"url": schema.StringAttribute{
-				Computed: true, MarkdownDescription: "URL of the endpoint (`status.url`).",
+				Computed: true, MarkdownDescription: "URL of the endpoint, as KServe reports it (`status.url`): in Standard mode `http://<name>-<namespace>.<ingress domain>`.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
 			},
-			"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether KServe reports the current generation `Ready`."},
+			"ready": schema.BoolAttribute{Computed: true, MarkdownDescription: "Whether KServe reports the endpoint `Ready` (in Knative mode, its current generation), and in Standard mode each canary ready in `status.canaryStatuses`."},
 			"traffic": schema.MapAttribute{
 				Computed: true, ElementType: types.Int64Type,
-				MarkdownDescription: "Traffic split reported by KServe: `model` and, when a canary serves, `canary` → percent.",
+				MarkdownDescription: "Traffic split reported by KServe: `model` and, when a canary serves, `canary` → percent. Knative mode reports it per revision; " +
+					"Standard mode reports each canary's share in `status.canaryStatuses`, and the model takes the rest. Empty until KServe has reconciled the endpoint.",
 			},
 			"conditions": schema.ListNestedAttribute{
 				Computed:            true,

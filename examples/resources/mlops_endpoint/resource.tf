@@ -14,7 +14,11 @@ resource "mlops_endpoint" "churn" {
     resources        = { cpu = "1", memory = "2Gi" }
   }
 
-  scaling = { min_replicas = 1, max_replicas = 4, metric = "concurrency", target = 10 }
+  # Standard mode scales with a HorizontalPodAutoscaler: cpu or memory.
+  scaling = { min_replicas = 1, max_replicas = 4, metric = "cpu", target = 70 }
+
+  labels      = { team = "risk" }
+  annotations = { "prometheus.io/scrape" = "true" }
 
   rollout = {
     steps    = [10, 50]
