@@ -315,7 +315,18 @@ func TestAccEndpoint_disappears(t *testing.T) {
 			{
 				Config: storageEndpoint(ns, "gone", "s3://models/gone/1", ""),
 				Check: func(*terraform.State) error {
-					return acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Delete(context.Background(), "gone", metav1.DeleteOptions{})
+					// Deleted as `kubectl delete` does: it returns once KServe
+					// has removed its finalizer and the object is gone.
+					if err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Delete(context.Background(), "gone", metav1.DeleteOptions{}); err != nil {
+						return err
+					}
+					return acctest.Eventually(time.Minute, func() error {
+						_, err := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns).Get(context.Background(), "gone", metav1.GetOptions{})
+						if apierrors.IsNotFound(err) {
+							return nil
+						}
+						return fmt.Errorf("the InferenceService is still there: %v", err)
+					})
 				},
 				ExpectNonEmptyPlan: true,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PostApplyPostRefresh: []plancheck.PlanCheck{
