@@ -325,7 +325,7 @@ func TestAccEndpoint_disappears(t *testing.T) {
 						if apierrors.IsNotFound(err) {
 							return nil
 						}
-						return fmt.Errorf("the InferenceService is still there: %v", err)
+						return fmt.Errorf("the InferenceService is still there: %w", err)
 					})
 				},
 				ExpectNonEmptyPlan: true,

@@ -229,10 +229,10 @@ func deploymentRolledOut(what, name string, d *unstructured.Unstructured, hash s
 		return readiness{Reason: "Progressing", Message: fmt.Sprintf("the Deployment %s of the %s is being updated", name, what)}
 	case updated < want:
 		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d of %d new pods of the Deployment %s of the %s are created", updated, want, name, what)}
-	case total > updated:
-		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d old pods of the Deployment %s of the %s are still terminating", total-updated, name, what)}
 	case available < updated:
 		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d of %d new pods of the Deployment %s of the %s are available", available, updated, name, what)}
+	case total > updated:
+		return readiness{Reason: "Progressing", Message: fmt.Sprintf("%d old pods of the Deployment %s of the %s are still terminating", total-updated, name, what)}
 	}
 	return readiness{Ready: true}
 }
