@@ -325,7 +325,10 @@ func TestAccEndpoint_disappears(t *testing.T) {
 						if apierrors.IsNotFound(err) {
 							return nil
 						}
-						return fmt.Errorf("the InferenceService is still there: %w", err)
+						if err != nil {
+							return err
+						}
+						return fmt.Errorf("the InferenceService is still there")
 					})
 				},
 				ExpectNonEmptyPlan: true,
