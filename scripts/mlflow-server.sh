@@ -33,7 +33,14 @@ start() {
   local port
   port=$(free_port)
   log "starting MLflow $MLFLOW_VERSION on 127.0.0.1:$port (log: $dir/server.log)"
+  # Registry webhooks (mlops_registry_webhook): locally they deliver to
+  # http:// receivers on loopback (Argo's server), and their secrets are
+  # encrypted with a key of this state folder's, so that they stay readable
+  # after a restart.
+  [ -s "$dir/webhook-secret.key" ] || python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' >"$dir/webhook-secret.key"
   # setsid: the server and its workers form one process group, stopped together.
+  MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true \
+  MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY="$(cat "$dir/webhook-secret.key")" \
   setsid "$bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 2 \
     --backend-store-uri "sqlite:///$dir/mlflow.db" \
     --artifacts-destination "$dir/artifacts" \

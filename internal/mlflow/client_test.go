@@ -519,3 +519,21 @@ func TestQuoteFilterString(t *testing.T) {
 		t.Fatalf("got %s", got)
 	}
 }
+
+func TestWebhookEventNames(t *testing.T) {
+	for _, name := range WebhookEvents {
+		ev, ok := ParseWebhookEvent(name)
+		if !ok || ev.String() != name || ev.Entity != strings.ToUpper(ev.Entity) || ev.Action != strings.ToUpper(ev.Action) {
+			t.Errorf("%s: parsed %+v (the REST API wants upper case), back %q", name, ev, ev.String())
+		}
+	}
+	for _, bad := range []string{"", "model_version", ".created", "model_version."} {
+		if _, ok := ParseWebhookEvent(bad); ok {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+	w := Webhook{Events: []WebhookEvent{{"MODEL_VERSION_ALIAS", "CREATED"}, {"MODEL_VERSION", "CREATED"}}}
+	if got := w.EventNames(); len(got) != 2 || got[0] != "model_version.created" || got[1] != "model_version_alias.created" {
+		t.Fatalf("event names %v", got)
+	}
+}

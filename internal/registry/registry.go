@@ -27,6 +27,7 @@ func Resources() []func() resource.Resource {
 		NewRegisteredModelResource,
 		NewModelVersionResource,
 		NewModelAliasResource,
+		NewRegistryWebhookResource,
 	}
 }
 

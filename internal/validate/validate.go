@@ -5,6 +5,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -174,5 +175,38 @@ func (dns1035Validator) ValidateString(_ context.Context, req validator.StringRe
 	if msg := DNS1035LabelProblem(req.ConfigValue.ValueString()); msg != "" {
 		resp.Diagnostics.AddAttributeError(req.Path, "Invalid name",
 			fmt.Sprintf("%q %s.", req.ConfigValue.ValueString(), msg))
+	}
+}
+
+// HTTPURLProblem returns why s is not an absolute http(s) URL, or "".
+func HTTPURLProblem(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("is not a URL (%v)", err)
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "is not an http:// or https:// URL"
+	case u.Host == "":
+		return "has no host"
+	}
+	return ""
+}
+
+// HTTPURL checks that a string is an absolute http(s) URL.
+func HTTPURL() validator.String { return httpURLValidator{} }
+
+type httpURLValidator struct{}
+
+func (httpURLValidator) Description(context.Context) string {
+	return "must be an absolute http:// or https:// URL"
+}
+func (v httpURLValidator) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (httpURLValidator) ValidateString(_ context.Context, req validator.StringRequest, resp *validator.StringResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	if msg := HTTPURLProblem(req.ConfigValue.ValueString()); msg != "" {
+		resp.Diagnostics.AddAttributeError(req.Path, "Invalid URL",
+			fmt.Sprintf("%q %s: give the receiver's URL, such as https://argo.example.com/api/v1/events/ml/evaluate.", req.ConfigValue.ValueString(), msg))
 	}
 }

@@ -82,3 +82,16 @@ func TestValidatorsSkipNullAndUnknown(t *testing.T) {
 		}
 	}
 }
+
+func TestHTTPURLProblem(t *testing.T) {
+	for _, ok := range []string{"https://argo.example.com/api/v1/events/ml/evaluate", "http://127.0.0.1:2746/api/v1/events/default/p"} {
+		if msg := HTTPURLProblem(ok); msg != "" {
+			t.Errorf("%s: %s", ok, msg)
+		}
+	}
+	for _, bad := range []string{"ftp://x/y", "argo.example.com/api", "http:///path", "https//x"} {
+		if HTTPURLProblem(bad) == "" {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
