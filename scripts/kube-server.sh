@@ -13,6 +13,10 @@
 #   kserve                   KServe's controller manager v0.20.0, Standard mode,
 #                            with its webhooks registered by URL
 #   argo                     Argo's workflow-controller v3.7.18
+#   argo-server              Argo's server (`argo server`, --auth-mode=server, plain
+#                            HTTP on loopback): turns events posted to
+#                            /api/v1/events/<namespace>/<discriminator> into runs
+#                            (WorkflowEventBinding)
 #   knative-standin          THE PROJECT'S STAND-IN for Knative-mode status only
 #                            (no Knative can run here); never touches Standard mode
 #
@@ -23,7 +27,7 @@
 #   scripts/kube-server.sh start   # install what is missing, start, wait until ready
 #   scripts/kube-server.sh stop    # stop all (the next start is a fresh, empty cluster)
 #   scripts/kube-server.sh clean   # stop and remove the state
-#   scripts/kube-server.sh env     # prints `export KUBECONFIG=...`
+#   scripts/kube-server.sh env     # prints `export KUBECONFIG=...` and `export MLOPS_ARGO_SERVER=http://...`
 #
 # MLOPS_KUBE_DIR moves the state (the tests use .run/kube-test). Each
 # component logs to NAME.log and records NAME.pid there; logs are kept after
@@ -35,7 +39,7 @@
 source "$(dirname "$0")/lib.sh"
 dir="${MLOPS_KUBE_DIR:-$RUN_DIR/kube}"
 envfile="$dir/env"
-components=(etcd apiserver controller-manager scheduler kwok kserve argo knative-standin)
+components=(etcd apiserver controller-manager scheduler kwok kserve argo argo-server knative-standin)
 
 alive() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 
@@ -215,11 +219,19 @@ CFG
   KUBECONFIG="$kc" LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s run argo "$TOOLS_BIN/workflow-controller" \
     --namespace argo --configmap workflow-controller-configmap --loglevel info
 
+  local argo_port
+  argo_port=$(free_port)
+  log "starting Argo's server on 127.0.0.1:$argo_port"
+  KUBECONFIG="$kc" run argo-server "$TOOLS_BIN/argo" server --namespace argo --auth-mode=server --secure=false \
+    --port "$argo_port" --configmap workflow-controller-configmap --loglevel info
+  wait_for argo-server 60 curl -sf "http://127.0.0.1:$argo_port/api/v1/version"
+  echo "http://127.0.0.1:$argo_port" >"$dir/argo-server-url"
+
   log "starting the Knative-mode stand-in (test infrastructure; log: $dir/knative-standin.log)"
   run knative-standin "$TOOLS_BIN/mlops-standin" knative --kubeconfig "$kc"
 
   for c in "${components[@]}"; do check "$c"; done
-  echo "export KUBECONFIG=$kc" >"$envfile"
+  printf 'export KUBECONFIG=%s\nexport MLOPS_ARGO_SERVER=%s\n' "$kc" "$(cat "$dir/argo-server-url")" >"$envfile"
   log "Kubernetes cluster is up at $url (KUBECONFIG=$kc)"
 }
 

@@ -11,7 +11,8 @@
 #
 # MLOPS_MLFLOW_DIR and MLOPS_KUBE_DIR move the servers' state (default
 # .run/mlflow and .run/kube). The settings file holds MLFLOW_TRACKING_URI,
-# KUBE_CONFIG_PATH and MLOPS_NAMESPACE (the provider's settings) and
+# KUBE_CONFIG_PATH and MLOPS_NAMESPACE (the provider's settings),
+# MLOPS_ARGO_SERVER (Argo's server, which takes registry events) and
 # MLOPS_DEV_GATEWAY (the development gateway's host:port).
 source "$(dirname "$0")/lib.sh"
 export MLOPS_MLFLOW_DIR="${MLOPS_MLFLOW_DIR:-$RUN_DIR/mlflow}"
@@ -32,6 +33,7 @@ case "${1:-}" in
 export MLFLOW_TRACKING_URI=$MLFLOW_TRACKING_URI
 export KUBE_CONFIG_PATH=$KUBECONFIG
 export MLOPS_NAMESPACE=default
+export MLOPS_ARGO_SERVER=$MLOPS_ARGO_SERVER
 $("$ROOT/scripts/dev-serving.sh" env)
 ENV
     log "stack up; provider settings in $stack_env"

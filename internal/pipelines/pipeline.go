@@ -2,7 +2,11 @@ package pipelines
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,12 +30,16 @@ import (
 var (
 	WorkflowTemplateGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflowtemplates"}
 	CronWorkflowGVR     = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "cronworkflows"}
+	EventBindingGVR     = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workfloweventbindings"}
 )
 
 const (
 	annotationDescription = "workflows.argoproj.io/description"
-	pipelineKind          = "pipeline"
-	defaultPipelineWait   = 5 * time.Minute
+	// annotationTrigger records the trigger as configured on the binding, so
+	// that a refresh and an import can report it.
+	annotationTrigger   = "mlops.terraform.io/trigger"
+	pipelineKind        = "pipeline"
+	defaultPipelineWait = 5 * time.Minute
 )
 
 var (
@@ -90,6 +98,11 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		} else {
 			plan.CronWorkflow = plan.Name
 		}
+		if plan.Trigger.IsNull() {
+			plan.EventPath = types.StringNull()
+		} else {
+			plan.EventPath = types.StringValue(eventPath(plan.Namespace.ValueString(), plan.Name.ValueString()))
+		}
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -111,8 +124,8 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 		return
 	}
 	id := p.Namespace + "/" + p.Name
-	for _, gvr := range []schema.GroupVersionResource{WorkflowTemplateGVR, CronWorkflowGVR} {
-		if gvr == CronWorkflowGVR && p.Schedule == nil {
+	for _, gvr := range []schema.GroupVersionResource{WorkflowTemplateGVR, CronWorkflowGVR, EventBindingGVR} {
+		if (gvr == CronWorkflowGVR && p.Schedule == nil) || (gvr == EventBindingGVR && p.Trigger == nil) {
 			continue
 		}
 		if _, err := c.Get(ctx, gvr, p.Namespace, p.Name); err == nil {
@@ -129,17 +142,25 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 		addKubeError(&resp.Diagnostics, "creating", id, err)
 		return
 	}
-	var cron *unstructured.Unstructured
+	var cron, binding *unstructured.Unstructured
 	if p.Schedule != nil {
 		if cron, err = applyCron(ctx, c, p); err != nil {
 			// The template exists: record it, so the next apply adds the schedule.
-			flatten(ctx, tmpl, nil, &plan, &resp.Diagnostics)
+			flatten(ctx, tmpl, nil, nil, &plan, &resp.Diagnostics)
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 			addKubeError(&resp.Diagnostics, "creating the schedule of", id, err)
 			return
 		}
 	}
-	flatten(ctx, tmpl, cron, &plan, &resp.Diagnostics)
+	if p.Trigger != nil {
+		if binding, err = c.Apply(ctx, EventBindingGVR, p.eventBinding()); err != nil {
+			flatten(ctx, tmpl, cron, nil, &plan, &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			addKubeError(&resp.Diagnostics, "creating the trigger of", id, err)
+			return
+		}
+	}
+	flatten(ctx, tmpl, cron, binding, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -178,7 +199,19 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 			cron = nil
 		}
 	}
-	flatten(ctx, tmpl, cron, &state, &resp.Diagnostics)
+	// Likewise the WorkflowEventBinding.
+	var binding *unstructured.Unstructured
+	if !state.Trigger.IsNull() || state.WorkflowTemplate.IsNull() {
+		binding, err = c.Get(ctx, EventBindingGVR, ns, name)
+		if err != nil && !kube.IsNotFound(err) {
+			addKubeError(&resp.Diagnostics, "reading the trigger of", ns+"/"+name, err)
+			return
+		}
+		if kube.IsNotFound(err) {
+			binding = nil
+		}
+	}
+	flatten(ctx, tmpl, cron, binding, &state, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -215,7 +248,17 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 		addKubeError(&resp.Diagnostics, "removing the schedule of", id, err)
 		return
 	}
-	flatten(ctx, tmpl, cron, &plan, &resp.Diagnostics)
+	var binding *unstructured.Unstructured
+	if p.Trigger != nil {
+		if binding, err = c.Apply(ctx, EventBindingGVR, p.eventBinding()); err != nil {
+			addKubeError(&resp.Diagnostics, "updating the trigger of", id, err)
+			return
+		}
+	} else if err := r.deleteAndWait(ctx, c, EventBindingGVR, p.Namespace, p.Name); err != nil {
+		addKubeError(&resp.Diagnostics, "removing the trigger of", id, err)
+		return
+	}
+	flatten(ctx, tmpl, cron, binding, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -232,8 +275,9 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
-	// The schedule first, so that it never starts a run of a missing template.
-	for _, gvr := range []schema.GroupVersionResource{CronWorkflowGVR, WorkflowTemplateGVR} {
+	// The schedule and the trigger first, so that neither starts a run of a
+	// missing template.
+	for _, gvr := range []schema.GroupVersionResource{CronWorkflowGVR, EventBindingGVR, WorkflowTemplateGVR} {
 		if err := r.deleteAndWait(ctx, c, gvr, ns, name); err != nil {
 			addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
 			return
@@ -301,8 +345,17 @@ type pipelineSpec struct {
 	Parameters      map[string]string
 	Steps           []Step
 	Schedule        *scheduleSpec
+	Trigger         *triggerSpec
 	Labels          map[string]string
 	Annotations     map[string]string
+}
+
+// triggerSpec is a trigger as configured (and as recorded on the binding).
+type triggerSpec struct {
+	Events     []string          `json:"events"`
+	ModelName  string            `json:"model_name,omitempty"`
+	Alias      string            `json:"alias,omitempty"`
+	Parameters map[string]string `json:"parameters,omitempty"`
 }
 
 type scheduleSpec struct {
@@ -361,7 +414,79 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 		}
 		p.Schedule = s
 	}
+	if !m.Trigger.IsNull() && !m.Trigger.IsUnknown() {
+		var tm triggerModel
+		d.Append(m.Trigger.As(ctx, &tm, basetypes.ObjectAsOptions{})...)
+		t := &triggerSpec{ModelName: tm.ModelName.ValueString(), Alias: tm.Alias.ValueString(), Parameters: stringMapOf(ctx, tm.Parameters, d)}
+		d.Append(tm.Events.ElementsAs(ctx, &t.Events, false)...)
+		sort.Strings(t.Events)
+		p.Trigger = t
+	}
 	return p
+}
+
+// eventPath is where Argo's server takes the events of a pipeline's trigger:
+// its namespace, and its name as the discriminator.
+func eventPath(namespace, name string) string {
+	return "/api/v1/events/" + namespace + "/" + name
+}
+
+// selector is the binding's expression over what Argo's server received:
+// the discriminator of the path, and MLflow's delivery as the payload
+// ({entity, action, timestamp, data}, entity and action in lower case).
+func (t triggerSpec) selector(discriminator string) string {
+	q := strconv.Quote
+	var events []string
+	for _, e := range t.Events {
+		entity, action, _ := strings.Cut(e, ".")
+		events = append(events, fmt.Sprintf("(payload.entity == %s && payload.action == %s)", q(entity), q(action)))
+	}
+	parts := []string{"discriminator == " + q(discriminator), "(" + strings.Join(events, " || ") + ")"}
+	if t.ModelName != "" {
+		parts = append(parts, "payload.data.name == "+q(t.ModelName))
+	}
+	if t.Alias != "" {
+		parts = append(parts, "payload.data.alias == "+q(t.Alias))
+	}
+	return strings.Join(parts, " && ")
+}
+
+// eventBinding renders the WorkflowEventBinding that turns matching events
+// into runs of the template.
+func (p pipelineSpec) eventBinding() *unstructured.Unstructured {
+	t := p.Trigger
+	submit := map[string]any{"workflowTemplateRef": map[string]any{"name": p.Name}}
+	if len(t.Parameters) > 0 {
+		names := make([]string, 0, len(t.Parameters))
+		for n := range t.Parameters {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		params := make([]any, 0, len(names))
+		for _, n := range names {
+			params = append(params, map[string]any{"name": n, "valueFrom": map[string]any{"event": "payload.data." + t.Parameters[n]}})
+		}
+		submit["arguments"] = map[string]any{"parameters": params}
+	}
+	md := p.metadata()
+	ann, _ := md["annotations"].(map[string]any)
+	if ann == nil {
+		ann = map[string]any{}
+	}
+	ann[annotationTrigger] = mustJSON(t)
+	md["annotations"] = ann
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowEventBinding", "metadata": md,
+		"spec": map[string]any{"event": map[string]any{"selector": t.selector(p.Name)}, "submit": submit},
+	}}
+}
+
+func mustJSON(v any) string {
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(data)
 }
 
 func (p pipelineSpec) metadata() map[string]any {
@@ -428,7 +553,8 @@ func (p pipelineSpec) cronWorkflow() *unstructured.Unstructured {
 
 // flatten reads what the provider manages from the live objects into m.
 // cron is nil when there is no CronWorkflow.
-func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipelineModel, d *diag.Diagnostics) {
+func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured, m *pipelineModel, d *diag.Diagnostics) {
+	flattenTrigger(binding, m)
 	m.ID = types.StringValue(tmpl.GetNamespace() + "/" + tmpl.GetName())
 	m.Name = types.StringValue(tmpl.GetName())
 	m.Namespace = types.StringValue(tmpl.GetNamespace())
@@ -517,6 +643,48 @@ func flatten(ctx context.Context, tmpl, cron *unstructured.Unstructured, m *pipe
 	m.CronWorkflow = types.StringValue(cron.GetName())
 	last, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
 	m.LastScheduledTime = optString(last)
+}
+
+// flattenTrigger reads the trigger back from the binding: as recorded in
+// its annotation, provided the binding still does what that trigger
+// renders (else the trigger reads as absent, so the plan puts it back).
+func flattenTrigger(binding *unstructured.Unstructured, m *pipelineModel) {
+	m.Trigger, m.EventPath = types.ObjectNull(triggerAttrTypes), types.StringNull()
+	if binding == nil {
+		return
+	}
+	var t triggerSpec
+	if json.Unmarshal([]byte(binding.GetAnnotations()[annotationTrigger]), &t) != nil || len(t.Events) == 0 {
+		return
+	}
+	want := pipelineSpec{Name: binding.GetName(), Namespace: binding.GetNamespace(), Trigger: &t}.eventBinding()
+	if !reflect.DeepEqual(normalizeJSON(want.Object["spec"]), normalizeJSON(binding.Object["spec"])) {
+		return
+	}
+	params := types.MapNull(types.StringType)
+	if len(t.Parameters) > 0 {
+		elems := map[string]attr.Value{}
+		for k, v := range t.Parameters {
+			elems[k] = types.StringValue(v)
+		}
+		params = types.MapValueMust(types.StringType, elems)
+	}
+	events := make([]attr.Value, 0, len(t.Events))
+	for _, e := range t.Events {
+		events = append(events, types.StringValue(e))
+	}
+	m.Trigger = types.ObjectValueMust(triggerAttrTypes, map[string]attr.Value{
+		"events": types.SetValueMust(types.StringType, events), "model_name": optString(t.ModelName),
+		"alias": optString(t.Alias), "parameters": params,
+	})
+	m.EventPath = types.StringValue(eventPath(binding.GetNamespace(), binding.GetName()))
+}
+
+func normalizeJSON(v any) any {
+	data, _ := json.Marshal(v)
+	var out any
+	_ = json.Unmarshal(data, &out)
+	return out
 }
 
 // stepsFromTemplates reads the steps back: the DAG's tasks in order, each

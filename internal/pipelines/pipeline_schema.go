@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/listvalidator"
+	"github.com/hashicorp/terraform-plugin-framework-validators/setvalidator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -39,7 +41,16 @@ type pipelineModel struct {
 	WorkflowTemplate  types.String   `tfsdk:"workflow_template"`
 	CronWorkflow      types.String   `tfsdk:"cron_workflow"`
 	LastScheduledTime types.String   `tfsdk:"last_scheduled_time"`
+	Trigger           types.Object   `tfsdk:"trigger"`
+	EventPath         types.String   `tfsdk:"event_path"`
 	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+}
+
+type triggerModel struct {
+	Events     types.Set    `tfsdk:"events"`
+	ModelName  types.String `tfsdk:"model_name"`
+	Alias      types.String `tfsdk:"alias"`
+	Parameters types.Map    `tfsdk:"parameters"`
 }
 
 type stepModel struct {
@@ -82,6 +93,10 @@ var (
 	scheduleAttrTypes = map[string]attr.Type{
 		"cron": stringList, "timezone": types.StringType, "concurrency_policy": types.StringType, "suspend": types.BoolType,
 		"starting_deadline": types.StringType, "successful_history": types.Int64Type, "failed_history": types.Int64Type,
+	}
+	triggerAttrTypes = map[string]attr.Type{
+		"events": types.SetType{ElemType: types.StringType}, "model_name": types.StringType, "alias": types.StringType,
+		"parameters": types.MapType{ElemType: types.StringType},
 	}
 )
 
@@ -153,6 +168,36 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 						Validators: []validator.String{validate.Duration()},
 					},
 				}},
+			},
+			"trigger": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Run the pipeline on registry events: Argo's own `WorkflowEventBinding` (of the pipeline's name), which Argo's server " +
+					"turns into a run of the template when a matching event arrives at `event_path`. Point an `mlops_registry_webhook` at " +
+					"`<Argo server URL><event_path>`. Removing it deletes the binding.",
+				Attributes: map[string]schema.Attribute{
+					"events": schema.SetAttribute{
+						Required: true, ElementType: types.StringType,
+						MarkdownDescription: "Registry events that start a run, as MLflow's webhooks name them (`entity.action`), such as `model_version.created` or `model_version_alias.created`.",
+						Validators:          []validator.Set{setvalidator.SizeAtLeast(1), setvalidator.ValueStringsAre(stringvalidator.OneOf(mlflow.WebhookEvents...))},
+					},
+					"model_name": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "Only events of this registered model (the event's `data.name`).",
+						Validators: []validator.String{validate.NotBlank()},
+					},
+					"alias": schema.StringAttribute{
+						Optional: true, MarkdownDescription: "Only events of this alias (the event's `data.alias`; alias events only).",
+						Validators: []validator.String{validate.Alias()},
+					},
+					"parameters": schema.MapAttribute{
+						Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Pipeline parameters set from the event: parameter name → field of the event's `data`, such as " +
+							"`{ version = \"version\" }`. Each parameter must be one of `parameters`.",
+					},
+				},
+			},
+			"event_path": schema.StringAttribute{
+				Computed:            true,
+				MarkdownDescription: "With a `trigger`, the path on Argo's server that starts the pipeline: `/api/v1/events/<namespace>/<name>`. Null without one.",
 			},
 			"schedule": schema.SingleNestedAttribute{
 				Optional: true,
@@ -251,6 +296,7 @@ func (timezoneValidator) ValidateString(_ context.Context, req validator.StringR
 // graph: unique names, known dependencies, no cycle.
 func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateArgoLimits(ctx, req, resp)
+	validateTrigger(ctx, req, resp)
 	var stepsList types.List
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("steps"), &stepsList)...)
 	if stepsList.IsNull() || stepsList.IsUnknown() {
@@ -333,6 +379,40 @@ func validateArgoLimits(ctx context.Context, req resource.ValidateConfigRequest,
 			if msg := ParamNameProblem(k); msg != "" {
 				resp.Diagnostics.AddAttributeError(path.Root("parameters").AtMapKey(k), "Invalid parameter name", capitalize(msg)+".")
 			}
+		}
+	}
+}
+
+var eventFieldRegex = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$`)
+
+// validateTrigger checks that the trigger's parameters are the pipeline's,
+// and that their event fields are field names.
+func validateTrigger(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
+	var trigger types.Object
+	var params types.Map
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("trigger"), &trigger)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("parameters"), &params)...)
+	if trigger.IsNull() || trigger.IsUnknown() || params.IsUnknown() {
+		return
+	}
+	tp, ok := trigger.Attributes()["parameters"].(types.Map)
+	if !ok || tp.IsNull() || tp.IsUnknown() {
+		return
+	}
+	keys := make([]string, 0, len(tp.Elements()))
+	for k := range tp.Elements() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		at := path.Root("trigger").AtName("parameters").AtMapKey(k)
+		if _, declared := params.Elements()[k]; !declared {
+			resp.Diagnostics.AddAttributeError(at, "Unknown pipeline parameter",
+				fmt.Sprintf("The trigger sets the parameter %q, which the pipeline does not declare: add it to parameters (with a default), or set one that is there.", k))
+		}
+		if f, ok := tp.Elements()[k].(types.String); ok && !f.IsUnknown() && !eventFieldRegex.MatchString(f.ValueString()) {
+			resp.Diagnostics.AddAttributeError(at, "Invalid event field",
+				fmt.Sprintf("%q is not a field of the event's data: give a name such as \"version\" or \"name\".", f.ValueString()))
 		}
 	}
 }
