@@ -99,7 +99,8 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 	// Any change of what is served makes the status unknown until applied.
 	if state != nil && (!plan.Model.Equal(state.Model) || !plan.Canary.Equal(state.Canary) || !plan.Scaling.Equal(state.Scaling) ||
-		!plan.DeploymentMode.Equal(state.DeploymentMode) || !plan.Labels.Equal(state.Labels) || !plan.Annotations.Equal(state.Annotations)) {
+		!plan.DeploymentMode.Equal(state.DeploymentMode) || !plan.Labels.Equal(state.Labels) || !plan.Annotations.Equal(state.Annotations) ||
+		!plan.Logger.Equal(state.Logger) || !plan.Batcher.Equal(state.Batcher)) {
 		plan.Ready = types.BoolUnknown()
 		plan.Traffic = types.MapUnknown(types.Int64Type)
 		plan.Conditions = types.ListUnknown(conditionType)

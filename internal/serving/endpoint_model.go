@@ -53,6 +53,19 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 		e.Canary = &c
 		e.CanaryPercent = cm.TrafficPercent.ValueInt64()
 	}
+	if !m.Logger.IsNull() && !m.Logger.IsUnknown() {
+		var lm loggerModel
+		d.Append(m.Logger.As(ctx, &lm, basetypes.ObjectAsOptions{})...)
+		e.Logger = &loggerSpec{URL: lm.URL.ValueString(), Mode: lm.Mode.ValueString()}
+		if !lm.MetadataHeaders.IsNull() && !lm.MetadataHeaders.IsUnknown() {
+			d.Append(lm.MetadataHeaders.ElementsAs(ctx, &e.Logger.MetadataHeaders, false)...)
+		}
+	}
+	if !m.Batcher.IsNull() && !m.Batcher.IsUnknown() {
+		var bm batcherModel
+		d.Append(m.Batcher.As(ctx, &bm, basetypes.ObjectAsOptions{})...)
+		e.Batcher = &batcherSpec{MaxBatchSize: bm.MaxBatchSize.ValueInt64Pointer(), MaxLatency: bm.MaxLatency.ValueInt64Pointer(), Timeout: bm.Timeout.ValueInt64Pointer()}
+	}
 	if !m.Scaling.IsNull() && !m.Scaling.IsUnknown() {
 		var sm scalingModel
 		d.Append(m.Scaling.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
@@ -166,6 +179,30 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		})
 	} else {
 		m.Scaling = types.ObjectNull(scalingAttrTypes)
+	}
+	if l := live.Logger; l != nil {
+		headers := types.ListNull(types.StringType)
+		if len(l.MetadataHeaders) > 0 {
+			elems := make([]attr.Value, len(l.MetadataHeaders))
+			for i, h := range l.MetadataHeaders {
+				elems[i] = types.StringValue(h)
+			}
+			headers = types.ListValueMust(types.StringType, elems)
+		}
+		mode := l.Mode
+		if mode == "" {
+			mode = "all" // KServe's default
+		}
+		m.Logger = types.ObjectValueMust(loggerAttrTypes, map[string]attr.Value{"url": types.StringValue(l.URL), "mode": types.StringValue(mode), "metadata_headers": headers})
+	} else {
+		m.Logger = types.ObjectNull(loggerAttrTypes)
+	}
+	if b := live.Batcher; b != nil {
+		m.Batcher = types.ObjectValueMust(batcherAttrTypes, map[string]attr.Value{
+			"max_batch_size": types.Int64PointerValue(b.MaxBatchSize), "max_latency": types.Int64PointerValue(b.MaxLatency), "timeout": types.Int64PointerValue(b.Timeout),
+		})
+	} else {
+		m.Batcher = types.ObjectNull(batcherAttrTypes)
 	}
 	if m.WaitForReady.IsNull() || m.WaitForReady.IsUnknown() {
 		m.WaitForReady = types.BoolValue(true)

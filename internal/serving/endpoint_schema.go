@@ -34,6 +34,8 @@ type endpointModel struct {
 	Canary         types.Object   `tfsdk:"canary"`
 	Scaling        types.Object   `tfsdk:"scaling"`
 	Rollout        types.Object   `tfsdk:"rollout"`
+	Logger         types.Object   `tfsdk:"logger"`
+	Batcher        types.Object   `tfsdk:"batcher"`
 	WaitForReady   types.Bool     `tfsdk:"wait_for_ready"`
 	URL            types.String   `tfsdk:"url"`
 	Ready          types.Bool     `tfsdk:"ready"`
@@ -80,6 +82,18 @@ type scalingModel struct {
 	Target      types.Int64  `tfsdk:"target"`
 }
 
+type loggerModel struct {
+	URL             types.String `tfsdk:"url"`
+	Mode            types.String `tfsdk:"mode"`
+	MetadataHeaders types.List   `tfsdk:"metadata_headers"`
+}
+
+type batcherModel struct {
+	MaxBatchSize types.Int64 `tfsdk:"max_batch_size"`
+	MaxLatency   types.Int64 `tfsdk:"max_latency"`
+	Timeout      types.Int64 `tfsdk:"timeout"`
+}
+
 type rolloutModel struct {
 	Steps    types.List   `tfsdk:"steps"`
 	Interval types.String `tfsdk:"interval"`
@@ -106,6 +120,10 @@ var (
 		"type": types.StringType, "status": types.StringType, "reason": types.StringType, "message": types.StringType,
 	}
 	conditionType = types.ObjectType{AttrTypes: conditionAttrTypes}
+	loggerAttrTypes = map[string]attr.Type{
+		"url": types.StringType, "mode": types.StringType, "metadata_headers": types.ListType{ElemType: types.StringType},
+	}
+	batcherAttrTypes = map[string]attr.Type{"max_batch_size": types.Int64Type, "max_latency": types.Int64Type, "timeout": types.Int64Type}
 )
 
 // Deployment modes and protocols.
@@ -273,6 +291,35 @@ func endpointSchema(ctx context.Context) schema.Schema {
 						MarkdownDescription: "Bake time at each step, after the new model is ready. Default `60s`.",
 						Validators:          []validator.String{validate.Duration()},
 					},
+				},
+			},
+			"logger": schema.SingleNestedAttribute{
+				Optional: true,
+				MarkdownDescription: "Payload logging for monitoring (KServe's `predictor.logger`): KServe's agent, injected next to the model server, " +
+					"sends each request and response as a CloudEvent to `url`. A canary logs like the model.",
+				Attributes: map[string]schema.Attribute{
+					"url": schema.StringAttribute{
+						Required: true, MarkdownDescription: "Where the CloudEvents go, such as a collector's `http://collector.monitoring/events`.",
+						Validators: []validator.String{validate.HTTPURL()},
+					},
+					"mode": schema.StringAttribute{
+						Optional: true, Computed: true, Default: stringdefault.StaticString("all"),
+						MarkdownDescription: "What is logged: `all` (default), `request` or `response`.",
+						Validators:          []validator.String{stringvalidator.OneOf("all", "request", "response")},
+					},
+					"metadata_headers": schema.ListAttribute{
+						Optional: true, ElementType: types.StringType,
+						MarkdownDescription: "Request headers copied into each event, such as `x-request-id`.",
+					},
+				},
+			},
+			"batcher": schema.SingleNestedAttribute{
+				Optional:            true,
+				MarkdownDescription: "Request batching (KServe's `predictor.batcher`), done by KServe's agent in front of the model server.",
+				Attributes: map[string]schema.Attribute{
+					"max_batch_size": schema.Int64Attribute{Optional: true, MarkdownDescription: "Largest batch.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
+					"max_latency":    schema.Int64Attribute{Optional: true, MarkdownDescription: "Longest wait for a batch to fill, in milliseconds.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
+					"timeout":        schema.Int64Attribute{Optional: true, MarkdownDescription: "Timeout of a batched request, in seconds.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
 				},
 			},
 			"wait_for_ready": schema.BoolAttribute{

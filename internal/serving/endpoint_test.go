@@ -722,6 +722,9 @@ func TestAccEndpoint_validation(t *testing.T) {
 		{model + "\n  scaling = { metric = \"rps\" }", `(?s)Scaling metric ignored in Standard mode`},
 		{model + "\n  scaling = { min_replicas = 0 }", `(?s)Scale to zero unavailable in Standard mode.*raise\s+min_replicas\s+=\s+0\s+to\s+1`},
 		{model + "\n  annotations = { \"serving.kserve.io/deploymentMode\" = \"Knative\" }", `(?s)Reserved annotation`},
+		{model + "\n  logger = { url = \"collector\" }", `(?s)Invalid URL`},
+		{model + "\n  logger = { url = \"http://c/e\", mode = \"everything\" }", `(?s)logger.mode.*value must be one of`},
+		{model + "\n  batcher = { max_batch_size = 0 }", `(?s)batcher.max_batch_size.*must be between 1`},
 	}
 	steps := []resource.TestStep{
 		{
@@ -751,4 +754,81 @@ func wrapped(phrases ...string) *regexp.Regexp {
 		parts[i] = strings.ReplaceAll(regexp.QuoteMeta(p), " ", `\s+`)
 	}
 	return regexp.MustCompile("(?s)" + strings.Join(parts, ".*"))
+}
+
+// Payload logging and batching: KServe's pod mutator injects its agent next
+// to the model server, configured from the endpoint's logger and batcher.
+func TestAccEndpoint_loggerBatcher(t *testing.T) {
+	ns := acctest.Namespace(t)
+	monitored := `logger = {
+    url              = "http://collector.monitoring/events"
+    mode             = "request"
+    metadata_headers = ["x-request-id"]
+  }
+  batcher = { max_batch_size = 32, max_latency = 100, timeout = 30 }`
+	agentArgs := func() ([]string, error) {
+		pods, err := acctest.Core(t).CoreV1().Pods(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "serving.kserve.io/inferenceservice=logged"})
+		if err != nil {
+			return nil, err
+		}
+		var args []string
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil {
+				continue
+			}
+			for _, c := range p.Spec.Containers {
+				if c.Name == "agent" {
+					args = append(args, c.Args...)
+				}
+			}
+		}
+		return args, nil
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: storageEndpoint(ns, "logged", "s3://models/logged/1", monitored),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("logger").AtMapKey("mode"), knownvalue.StringExact("request")),
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("batcher").AtMapKey("max_batch_size"), knownvalue.Int64Exact(32)),
+					acctest.LiveCheck(func() error {
+						args, err := agentArgs()
+						if err != nil {
+							return err
+						}
+						joined := strings.Join(args, " ")
+						for _, want := range []string{"--log-url http://collector.monitoring/events", "--log-mode request", "--enable-batcher", "--max-batchsize 32", "--max-latency 100"} {
+							if !strings.Contains(joined, want) {
+								return fmt.Errorf("KServe's agent runs with %q, missing %q", joined, want)
+							}
+						}
+						return nil
+					}),
+				},
+			},
+			{
+				ResourceName:            epAddr,
+				ImportState:             true,
+				ImportStateId:           ns + "/logged",
+				ImportStateVerify:       true,
+				ImportStateVerifyIgnore: []string{"timeouts"},
+			},
+			{
+				// Removing both removes the agent from the pods the apply waited for.
+				Config: storageEndpoint(ns, "logged", "s3://models/logged/1", ""),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("logger"), knownvalue.Null()),
+					acctest.LiveCheck(func() error {
+						if args, err := agentArgs(); err != nil || len(args) > 0 {
+							return fmt.Errorf("the agent still runs (%v): %v", err, args)
+						}
+						return nil
+					}),
+				},
+			},
+		},
+	})
 }

@@ -72,6 +72,21 @@ type registryRefSpec struct {
 	StorageURI      string `json:"storage_uri,omitempty"`
 }
 
+// loggerSpec is KServe's payload logging (predictor.logger): KServe's agent
+// sends each request and response as a CloudEvent to URL.
+type loggerSpec struct {
+	URL             string   `json:"url"`
+	Mode            string   `json:"mode,omitempty"`
+	MetadataHeaders []string `json:"metadataHeaders,omitempty"`
+}
+
+// batcherSpec is KServe's request batching (predictor.batcher).
+type batcherSpec struct {
+	MaxBatchSize *int64 `json:"maxBatchSize,omitempty"`
+	MaxLatency   *int64 `json:"maxLatency,omitempty"`
+	Timeout      *int64 `json:"timeout,omitempty"`
+}
+
 type scalingSpec struct {
 	MinReplicas, MaxReplicas, Target *int64
 	Metric                           string
@@ -87,6 +102,8 @@ type endpointSpec struct {
 	Canary          *modelSpec
 	CanaryPercent   int64
 	Scaling         *scalingSpec
+	Logger          *loggerSpec
+	Batcher         *batcherSpec
 	// PredictorName is spec.predictor.name in Standard mode: empty until a
 	// rollout promotes a canary, which then keeps its name (and its
 	// Deployment) as the stable predictor. It is read from the live object.
@@ -96,7 +113,7 @@ type endpointSpec struct {
 // hash is a short digest of what a predictor's pods run: the model, and
 // the object's labels and annotations (KServe copies them onto the pods).
 func (e endpointSpec) hash(m modelSpec) string {
-	sum := sha256.Sum256([]byte(mustJSON([]any{m.toMap(), e.Labels, e.Annotations})))
+	sum := sha256.Sum256([]byte(mustJSON([]any{m.toMap(), e.Labels, e.Annotations, e.Logger, e.Batcher})))
 	return hex.EncodeToString(sum[:8])
 }
 
@@ -139,6 +156,23 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		}
 	}
 	spec := map[string]any{"predictor": predictor}
+	if l := e.Logger; l != nil {
+		logger := map[string]any{"url": l.URL}
+		if l.Mode != "" {
+			logger["mode"] = l.Mode
+		}
+		if len(l.MetadataHeaders) > 0 {
+			logger["metadataHeaders"] = toAnyList(l.MetadataHeaders)
+		}
+		predictor["logger"] = logger
+	}
+	if b := e.Batcher; b != nil {
+		batcher := map[string]any{}
+		setInt(batcher, "maxBatchSize", b.MaxBatchSize)
+		setInt(batcher, "maxLatency", b.MaxLatency)
+		setInt(batcher, "timeout", b.Timeout)
+		predictor["batcher"] = batcher
+	}
 	if e.Mode == ModeKnative {
 		if ref := e.Model.Ref; ref != (registryRefSpec{}) {
 			annotations[annotationModelRef] = mustJSON(ref)
@@ -310,6 +344,17 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	predAnn, _, _ := unstructured.NestedMap(predictor, "annotations")
 	readRef(predAnn, ann[annotationModelRef], &e.Model.Ref)
 
+	if lm, ok := predictor["logger"].(map[string]any); ok {
+		l := &loggerSpec{}
+		l.URL, _ = lm["url"].(string)
+		l.Mode, _ = lm["mode"].(string)
+		l.MetadataHeaders, _, _ = unstructured.NestedStringSlice(lm, "metadataHeaders")
+		e.Logger = l
+	}
+	if bm, ok := predictor["batcher"].(map[string]any); ok {
+		e.Batcher = &batcherSpec{MaxBatchSize: kube.Int64(bm, "maxBatchSize"), MaxLatency: kube.Int64(bm, "maxLatency"), Timeout: kube.Int64(bm, "timeout")}
+	}
+
 	var s scalingSpec
 	s.MinReplicas = kube.Int64(predictor, "minReplicas")
 	s.MaxReplicas = kube.Int64(predictor, "maxReplicas")
@@ -388,6 +433,14 @@ func modelFromMap(m map[string]any) modelSpec {
 			}
 		}
 		out.Resources = r
+	}
+	return out
+}
+
+func toAnyList(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, v := range ss {
+		out[i] = v
 	}
 	return out
 }
