@@ -119,7 +119,7 @@ var (
 	conditionAttrTypes = map[string]attr.Type{
 		"type": types.StringType, "status": types.StringType, "reason": types.StringType, "message": types.StringType,
 	}
-	conditionType = types.ObjectType{AttrTypes: conditionAttrTypes}
+	conditionType   = types.ObjectType{AttrTypes: conditionAttrTypes}
 	loggerAttrTypes = map[string]attr.Type{
 		"url": types.StringType, "mode": types.StringType, "metadata_headers": types.ListType{ElemType: types.StringType},
 	}
