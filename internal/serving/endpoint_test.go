@@ -822,8 +822,12 @@ func TestAccEndpoint_loggerBatcher(t *testing.T) {
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("logger"), knownvalue.Null()),
 					acctest.LiveCheck(func() error {
-						if args, err := agentArgs(); err != nil || len(args) > 0 {
-							return fmt.Errorf("the agent still runs (%v): %v", err, args)
+						args, err := agentArgs()
+						if err != nil {
+							return err
+						}
+						if len(args) > 0 {
+							return fmt.Errorf("the agent still runs: %v", args)
 						}
 						return nil
 					}),
