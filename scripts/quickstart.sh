@@ -5,8 +5,11 @@
 # MLflow's model server), trains a tiny model and logs it to MLflow, applies
 # examples/quickstart with the provider built from this checkout, prints the
 # outputs, sends a real prediction request to the endpoint and prints the
-# answer, runs the retraining pipeline once on Argo and prints its steps, and
-# checks that a second plan shows no changes. Running it again is safe.
+# answer, runs the retraining pipeline once on Argo and prints its steps,
+# closes the feedback loop (a new version becomes the "challenger"; MLflow's
+# webhook reaches Argo's server, which starts the evaluation pipeline) and
+# prints that run, and checks that a second plan shows no changes. Running it
+# again is safe.
 #
 #   ./scripts/quickstart.sh          # bring up and apply
 #   ./scripts/quickstart.sh down     # destroy, stop the servers, remove their state
@@ -26,7 +29,8 @@ if [ "${1:-}" != "down" ] || [ ! -x "$terraform" ]; then
   tf_pid=$!
 fi
 tf() { "$terraform" -chdir=examples/quickstart "$@" -input=false -no-color -state="$qs/terraform.tfstate" \
-  -var "model_source=$(cat "$qs/model_source" 2>/dev/null || echo none)" -var "model_id=$(cat "$qs/model_id" 2>/dev/null || echo none)"; }
+  -var "model_source=$(cat "$qs/model_source" 2>/dev/null || echo none)" -var "model_id=$(cat "$qs/model_id" 2>/dev/null || echo none)" \
+  -var "argo_server=${MLOPS_ARGO_SERVER:-http://127.0.0.1:2746}"; }
 
 if [ "${1:-}" = "down" ]; then
   if [ -n "${tf_pid:-}" ]; then wait "$tf_pid" || true; fi
@@ -93,12 +97,19 @@ log "running the pipeline $pipeline once now (its schedule runs it nightly) on A
 run=$("$python" scripts/run_pipeline.py "$KUBE_CONFIG_PATH" "$MLOPS_NAMESPACE" "$pipeline" 120)
 echo "$run"
 
+evaluate=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" evaluate_pipeline)
+log "the feedback loop: registering a retrained version of $model and making it the challenger;"
+log "MLflow's webhook tells Argo's server, whose event binding starts the pipeline $evaluate"
+loop=$("$python" scripts/feedback_loop.py "$MLFLOW_TRACKING_URI" "$model" "$(cat "$qs/model_source")" "$(cat "$qs/model_id")" challenger \
+  "$KUBE_CONFIG_PATH" "$MLOPS_NAMESPACE" "$evaluate" 120)
+echo "$loop"
+
 log "checking that a second plan shows no changes"
 set +e
 tf plan -detailed-exitcode >"$qs/plan.log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then cat "$qs/plan.log" >&2; die "the second plan is not empty (exit code $rc)"; fi
-"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "pipeline_run": json.loads(sys.argv[3]), "second_plan_empty": True}, open(sys.argv[4], "w"))' \
-  "$url" "$prediction" "$run" "$qs/result.json"
+"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "pipeline_run": json.loads(sys.argv[3]), "feedback_loop": json.loads(sys.argv[4]), "second_plan_empty": True}, open(sys.argv[5], "w"))' \
+  "$url" "$prediction" "$run" "$loop" "$qs/result.json"
 log "no changes. Done in $(( $(date +%s) - start ))s. Stop everything with: ./scripts/quickstart.sh down"

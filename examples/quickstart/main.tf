@@ -1,6 +1,8 @@
 # The quickstart: a model trained by scripts/log_model.py is registered, given
 # a version, promoted with the alias "champion", served behind an endpoint
-# pinned to "champion", and retrained every night by a pipeline.
+# pinned to "champion", and retrained every night by a pipeline. The feedback
+# loop: a registry webhook sends the alias events to Argo's server, where an
+# evaluation pipeline's trigger turns each "challenger" into a run.
 #
 # Run it with ./scripts/quickstart.sh: it starts the local stack (MLflow, a
 # Kubernetes cluster with KServe's and Argo's real controllers on a kwok
@@ -25,6 +27,18 @@ variable "model_source" {
 variable "model_id" {
   description = "MLflow 3 logged-model id of the model."
   type        = string
+}
+
+variable "argo_server" {
+  description = "URL of Argo's server, which takes the registry's events (MLOPS_ARGO_SERVER of scripts/stack.sh)."
+  type        = string
+}
+
+variable "webhook_secret" {
+  description = "Key of the webhook deliveries' signature."
+  type        = string
+  sensitive   = true
+  default     = "quickstart-only-secret"
 }
 
 # Settings come from the environment that scripts/stack.sh writes:
@@ -102,6 +116,37 @@ resource "mlops_pipeline" "nightly" {
   }
 }
 
+# The feedback loop: every version that becomes the "challenger" is evaluated.
+resource "mlops_pipeline" "evaluate" {
+  name        = "churn-evaluate"
+  description = "Evaluate a challenger against the champion"
+  parameters  = { model = "quickstart-churn", version = "0" }
+
+  steps = [
+    {
+      name    = "evaluate"
+      image   = "python:3.11-slim"
+      command = ["sh", "-c", "echo evaluating {{workflow.parameters.model}} version {{workflow.parameters.version}}"]
+    },
+  ]
+
+  trigger = {
+    events     = ["model_version_alias.created"]
+    model_name = mlops_registered_model.churn.name
+    alias      = "challenger"
+    parameters = { model = "name", version = "version" }
+  }
+}
+
+resource "mlops_registry_webhook" "evaluate" {
+  name        = "quickstart-evaluate-challengers"
+  description = "Start the evaluation pipeline when an alias is set"
+  url         = "${var.argo_server}${mlops_pipeline.evaluate.event_path}"
+  events      = ["model_version_alias.created"]
+  # Terraform 1.5 has no write-only attributes; with 1.11+ use secret_wo.
+  secret = var.webhook_secret
+}
+
 output "endpoint_url" {
   value = mlops_endpoint.churn.url
 }
@@ -116,4 +161,8 @@ output "model" {
 
 output "pipeline" {
   value = mlops_pipeline.nightly.cron_workflow
+}
+
+output "evaluate_pipeline" {
+  value = mlops_pipeline.evaluate.name
 }

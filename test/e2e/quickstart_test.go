@@ -14,10 +14,11 @@ import (
 )
 
 // TestQuickstart runs ./scripts/quickstart.sh (train, register, promote,
-// serve, schedule retraining, predict, run the pipeline) and checks the
-// prediction of the trained model, KServe's URL, the pipeline run that
-// Argo's controller finished, and that the second plan is empty; then
-// removes it all.
+// serve, schedule retraining, predict, run the pipeline, close the feedback
+// loop) and checks the prediction of the trained model, KServe's URL, the
+// pipeline run that Argo's controller finished, the evaluation run that the
+// registry event started, and that the second plan is empty; then removes it
+// all.
 func TestQuickstart(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end test: set TF_ACC=1 to run it (scripts/test.sh does)")
@@ -73,6 +74,12 @@ func TestQuickstart(t *testing.T) {
 				Phase string `json:"phase"`
 			} `json:"steps"`
 		} `json:"pipeline_run"`
+		FeedbackLoop struct {
+			Version    string            `json:"version"`
+			Run        string            `json:"run"`
+			Phase      string            `json:"phase"`
+			Parameters map[string]string `json:"parameters"`
+		} `json:"feedback_loop"`
 		SecondPlanEmpty bool `json:"second_plan_empty"`
 	}
 	if err := json.Unmarshal(data, &result); err != nil {
@@ -87,6 +94,13 @@ func TestQuickstart(t *testing.T) {
 	if pr.Phase != "Succeeded" || len(pr.Steps) != 2 || pr.Steps[0].Step != "register" || pr.Steps[1].Step != "train" ||
 		pr.Steps[0].Phase != "Succeeded" || pr.Steps[1].Phase != "Succeeded" {
 		t.Fatalf("pipeline run %+v, want register and train Succeeded", pr)
+	}
+	// The feedback loop: the new challenger's alias event started the
+	// evaluation pipeline, with the version as its parameter, and Argo's
+	// controller ran it to Succeeded.
+	fl := result.FeedbackLoop
+	if fl.Version == "" || fl.Phase != "Succeeded" || fl.Parameters["version"] != fl.Version || fl.Parameters["model"] != "quickstart-churn" {
+		t.Fatalf("feedback loop %+v, want a Succeeded run of the new version", fl)
 	}
 	p := result.Prediction
 	if p.ModelName != "quickstart-churn" || len(p.Outputs) != 1 {
