@@ -36,10 +36,12 @@ start() {
   # Registry webhooks (mlops_registry_webhook): locally they deliver to
   # http:// receivers on loopback (Argo's server), and their secrets are
   # encrypted with a key of this state folder's, so that they stay readable
-  # after a restart.
+  # after a restart. MLflow caches its list of webhooks for
+  # MLFLOW_WEBHOOK_CACHE_TTL seconds (60 by default): a second here, so that a
+  # webhook just applied takes effect at once.
   [ -s "$dir/webhook-secret.key" ] || python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' >"$dir/webhook-secret.key"
   # setsid: the server and its workers form one process group, stopped together.
-  MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true \
+  MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true MLFLOW_WEBHOOK_CACHE_TTL=1 \
   MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY="$(cat "$dir/webhook-secret.key")" \
   setsid "$bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 2 \
     --backend-store-uri "sqlite:///$dir/mlflow.db" \

@@ -64,7 +64,8 @@ func (r *registryWebhookResource) Schema(ctx context.Context, _ resource.SchemaR
 	resp.Schema = schema.Schema{
 		MarkdownDescription: "A webhook of the MLflow Model Registry (MLflow 3.3+): MLflow sends a signed POST to `url` for each event it subscribes to, " +
 			"such as a new model version or an alias set. With a pipeline's `event_path` as the URL, a registry event starts a pipeline run. " +
-			"Webhooks need MLflow's SQL store.\n\n" +
+			"Webhooks need MLflow's SQL store. MLflow caches its webhooks for `MLFLOW_WEBHOOK_CACHE_TTL` seconds (60 by default), so a new or " +
+			"changed webhook takes effect within that time.\n\n" +
 			"MLflow signs each delivery: the header `X-MLflow-Signature` is `v1,` followed by the base64 HMAC-SHA256, keyed with the secret, of " +
 			"`<X-MLflow-Delivery-Id>.<X-MLflow-Timestamp>.<body>`. A receiver recomputes it from those two headers and the raw body, compares " +
 			"in constant time, and refuses old timestamps.",

@@ -124,7 +124,7 @@ func TestAccRegistryWebhook_basic(t *testing.T) {
 							return err
 						}
 						// The webhook is registry-wide: skip other tests' events.
-						deadline := time.After(30 * time.Second)
+						deadline := time.After(90 * time.Second)
 						for {
 							select {
 							case d := <-deliveries:
@@ -140,7 +140,7 @@ func TestAccRegistryWebhook_basic(t *testing.T) {
 								}
 								return verify(d, "s3cr3t")
 							case <-deadline:
-								return fmt.Errorf("no delivery of model_version.created for %s within 30s", model)
+								return fmt.Errorf("no delivery of model_version.created for %s within 90s", model)
 							}
 						}
 					}),
