@@ -299,20 +299,8 @@ func (m modelSpec) toMap() map[string]any {
 // user's labels and annotations are those the provider's field manager
 // owns (so that keys other controllers add are not reported).
 func fromObject(obj *unstructured.Unstructured) endpointSpec {
-	e := endpointSpec{Name: obj.GetName(), Namespace: obj.GetNamespace()}
+	e := endpointSpec{Name: obj.GetName(), Namespace: obj.GetNamespace(), Mode: modeOf(obj)}
 	ann := obj.GetAnnotations()
-	e.Mode = ann[annotationDeploymentMode]
-	if e.Mode == "" {
-		e.Mode, _, _ = unstructured.NestedString(obj.Object, "status", "deploymentMode")
-	}
-	switch e.Mode {
-	case "RawDeployment":
-		e.Mode = ModeStandard
-	case "Serverless":
-		e.Mode = ModeKnative
-	case "":
-		e.Mode = ModeStandard
-	}
 	ownedAnn, ownedLabels := ownedKeys(obj, "annotations"), ownedKeys(obj, "labels")
 	for k, v := range ann {
 		if ownedAnn[k] && !internalAnnotation(k) {
@@ -384,6 +372,20 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 		}
 	}
 	return e
+}
+
+// modeOf is the object's deployment mode, in today's names: its annotation,
+// else what KServe reports, else Standard (KServe's default).
+func modeOf(obj *unstructured.Unstructured) string {
+	mode := obj.GetAnnotations()[annotationDeploymentMode]
+	if mode == "" {
+		mode, _, _ = unstructured.NestedString(obj.Object, "status", "deploymentMode")
+	}
+	switch mode {
+	case "Serverless", ModeKnative:
+		return ModeKnative
+	}
+	return ModeStandard
 }
 
 // ownedKeys returns the keys of metadata.<field> (labels or annotations)
@@ -499,7 +501,7 @@ type readiness struct {
 // ready in status.canaryStatuses. (The wait for a change looks at the
 // Deployments and pods too: see waitStandard.)
 func readinessOf(obj *unstructured.Unstructured) readiness {
-	knative := fromObject(obj).Mode == ModeKnative
+	knative := modeOf(obj) == ModeKnative
 	if knative {
 		observed, _, _ := unstructured.NestedInt64(obj.Object, "status", "observedGeneration")
 		if observed < obj.GetGeneration() {
@@ -583,7 +585,7 @@ func canaryStatusesOf(obj *unstructured.Unstructured) []canaryStatus {
 // until KServe has reconciled the object.
 func trafficOf(obj *unstructured.Unstructured) map[string]int64 {
 	out := map[string]int64{}
-	if fromObject(obj).Mode != ModeKnative {
+	if modeOf(obj) != ModeKnative {
 		if _, reconciled, _ := unstructured.NestedString(obj.Object, "status", "deploymentMode"); !reconciled {
 			return out
 		}
