@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
@@ -58,20 +59,52 @@ func checkWebhookDestroy(t *testing.T) resource.TestCheckFunc {
 }
 
 // receiver is an HTTP server on loopback that records MLflow's deliveries.
+// It never blocks: webhooks are registry-wide, so it also receives the
+// events of every other test (a thousand versions, say), and a slow
+// receiver would hold MLflow's delivery workers.
 type delivery struct {
 	header http.Header
 	body   []byte
 }
 
-func receiver(t *testing.T) (*httptest.Server, <-chan delivery) {
-	got := make(chan delivery, 16)
+type deliveries struct {
+	mu  sync.Mutex
+	got []delivery
+}
+
+// waitFor returns the first delivery of entity.action for model, or an error
+// once timeout passes.
+func (ds *deliveries) waitFor(entity, action, model string, timeout time.Duration) (delivery, error) {
+	var found delivery
+	err := acctest.Eventually(timeout, func() error {
+		ds.mu.Lock()
+		defer ds.mu.Unlock()
+		for _, d := range ds.got {
+			var body struct {
+				Entity, Action string
+				Data           map[string]any
+			}
+			if json.Unmarshal(d.body, &body) == nil && body.Entity == entity && body.Action == action && body.Data["name"] == model {
+				found = d
+				return nil
+			}
+		}
+		return fmt.Errorf("no delivery of %s.%s for %s among %d within %s", entity, action, model, len(ds.got), timeout)
+	})
+	return found, err
+}
+
+func receiver(t *testing.T) (*httptest.Server, *deliveries) {
+	ds := &deliveries{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		got <- delivery{header: r.Header.Clone(), body: body}
+		ds.mu.Lock()
+		ds.got = append(ds.got, delivery{header: r.Header.Clone(), body: body})
+		ds.mu.Unlock()
 		w.WriteHeader(http.StatusOK)
 	}))
 	t.Cleanup(srv.Close)
-	return srv, got
+	return srv, ds
 }
 
 // verify checks a delivery's signature as a receiver should (the resource's
@@ -123,26 +156,11 @@ func TestAccRegistryWebhook_basic(t *testing.T) {
 						if _, err := c.CreateModelVersion(ctx, mlflow.CreateModelVersionInput{Name: model, Source: runs[0].ModelURI, RunID: runs[0].RunID}); err != nil {
 							return err
 						}
-						// The webhook is registry-wide: skip other tests' events.
-						deadline := time.After(90 * time.Second)
-						for {
-							select {
-							case d := <-deliveries:
-								var body struct {
-									Entity, Action string
-									Data           map[string]any
-								}
-								if err := json.Unmarshal(d.body, &body); err != nil {
-									return err
-								}
-								if body.Entity != "model_version" || body.Action != "created" || body.Data["name"] != model {
-									continue
-								}
-								return verify(d, "s3cr3t")
-							case <-deadline:
-								return fmt.Errorf("no delivery of model_version.created for %s within 90s", model)
-							}
+						d, err := deliveries.waitFor("model_version", "created", model, 90*time.Second)
+						if err != nil {
+							return err
 						}
+						return verify(d, "s3cr3t")
 					}),
 				},
 			},

@@ -2,7 +2,6 @@ package registry_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -152,27 +151,12 @@ func TestAccRegistryWebhook_writeOnlySecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.DeleteRegisteredModel(context.Background(), model) })
-	deadline := time.After(90 * time.Second)
-	for {
-		select {
-		case d := <-deliveries:
-			var body struct {
-				Entity, Action string
-				Data           map[string]any
-			}
-			if err := json.Unmarshal(d.body, &body); err != nil {
-				t.Fatal(err)
-			}
-			if body.Data["name"] != model {
-				continue
-			}
-			if err := verify(d, "write-only-s3cr3t"); err != nil {
-				t.Fatal(err)
-			}
-			return
-		case <-deadline:
-			t.Fatalf("no delivery for %s within 90s", model)
-		}
+	d, err := deliveries.waitFor("registered_model", "created", model, 90*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := verify(d, "write-only-s3cr3t"); err != nil {
+		t.Fatal(err)
 	}
 }
 
