@@ -162,7 +162,7 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 	defer cancel()
 
 	in := webhookInput(ctx, plan)
-	in.Secret = secretOf(plan, config, true)
+	in.Secret = secretOf(plan, config)
 	w, err := c.CreateWebhook(ctx, in)
 	if err != nil {
 		diags.AddAPIError(&resp.Diagnostics, "creating", registryWebhookKind, plan.Name.ValueString(), err)
@@ -217,11 +217,8 @@ func (r *registryWebhookResource) Update(ctx context.Context, req resource.Updat
 	in.Description = &description
 	// The secret is sent when it changed: the sensitive one by value, the
 	// write-only one when its version moves.
-	switch {
-	case !plan.Secret.Equal(state.Secret):
-		in.Secret = secretOf(plan, config, true)
-	case !plan.SecretWOVersion.Equal(state.SecretWOVersion):
-		in.Secret = secretOf(plan, config, true)
+	if !plan.Secret.Equal(state.Secret) || !plan.SecretWOVersion.Equal(state.SecretWOVersion) {
+		in.Secret = secretOf(plan, config)
 	}
 	w, err := c.UpdateWebhook(ctx, plan.ID.ValueString(), in)
 	if err != nil {
@@ -276,21 +273,17 @@ func webhookInput(ctx context.Context, m registryWebhookModel) mlflow.WebhookInp
 }
 
 // secretOf is the secret to send: the write-only one from the
-// configuration, else the sensitive one from the plan; nil when neither is
-// set (or "" to clear it, with clearIfUnset).
-func secretOf(plan, config registryWebhookModel, clearIfUnset bool) *string {
+// configuration, else the sensitive one from the plan, else "" (none, or
+// cleared).
+func secretOf(plan, config registryWebhookModel) *string {
+	s := ""
 	switch {
 	case !config.SecretWO.IsNull() && !config.SecretWO.IsUnknown():
-		s := config.SecretWO.ValueString()
-		return &s
+		s = config.SecretWO.ValueString()
 	case !plan.Secret.IsNull():
-		s := plan.Secret.ValueString()
-		return &s
-	case clearIfUnset:
-		s := ""
-		return &s
+		s = plan.Secret.ValueString()
 	}
-	return nil
+	return &s
 }
 
 // flattenWebhook copies what MLflow returns into m (the secrets stay as
