@@ -24,6 +24,7 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 // GVRs of Argo's resources.
@@ -372,15 +373,15 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 	p := pipelineSpec{
 		Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(),
 		Description: m.Description.ValueString(), ServiceAccount: m.ServiceAccount.ValueString(),
-		Parameters: stringMapOf(ctx, m.Parameters, d), Labels: stringMapOf(ctx, m.Labels, d), Annotations: stringMapOf(ctx, m.Annotations, d),
+		Parameters: tfval.StringMapOf(ctx, m.Parameters, d), Labels: tfval.StringMapOf(ctx, m.Labels, d), Annotations: tfval.StringMapOf(ctx, m.Annotations, d),
 	}
 	var steps []stepModel
 	d.Append(m.Steps.ElementsAs(ctx, &steps, false)...)
 	for _, sm := range steps {
 		s := Step{
 			Name: sm.Name.ValueString(), Image: sm.Image.ValueString(),
-			Command: stringListOf(ctx, sm.Command, d), Args: stringListOf(ctx, sm.Args, d), DependsOn: stringListOf(ctx, sm.DependsOn, d),
-			Env: stringMapOf(ctx, sm.Env, d), Retries: sm.Retries.ValueInt64Pointer(),
+			Command: tfval.StringListOf(ctx, sm.Command, d), Args: tfval.StringListOf(ctx, sm.Args, d), DependsOn: tfval.StringListOf(ctx, sm.DependsOn, d),
+			Env: tfval.StringMapOf(ctx, sm.Env, d), Retries: sm.Retries.ValueInt64Pointer(),
 		}
 		if !sm.Timeout.IsNull() {
 			dur, _ := time.ParseDuration(sm.Timeout.ValueString()) // validated at plan time
@@ -403,7 +404,7 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 		var sm scheduleModel
 		d.Append(m.Schedule.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
 		s := &scheduleSpec{
-			Cron: stringListOf(ctx, sm.Cron, d), Timezone: sm.Timezone.ValueString(),
+			Cron: tfval.StringListOf(ctx, sm.Cron, d), Timezone: sm.Timezone.ValueString(),
 			ConcurrencyPolicy: sm.ConcurrencyPolicy.ValueString(), Suspend: sm.Suspend.ValueBool(),
 			SuccessfulHistory: sm.SuccessfulHistory.ValueInt64Pointer(), FailedHistory: sm.FailedHistory.ValueInt64Pointer(),
 		}
@@ -417,7 +418,7 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 	if !m.Trigger.IsNull() && !m.Trigger.IsUnknown() {
 		var tm triggerModel
 		d.Append(m.Trigger.As(ctx, &tm, basetypes.ObjectAsOptions{})...)
-		t := &triggerSpec{ModelName: tm.ModelName.ValueString(), Alias: tm.Alias.ValueString(), Parameters: stringMapOf(ctx, tm.Parameters, d)}
+		t := &triggerSpec{ModelName: tm.ModelName.ValueString(), Alias: tm.Alias.ValueString(), Parameters: tfval.StringMapOf(ctx, tm.Parameters, d)}
 		d.Append(tm.Events.ElementsAs(ctx, &t.Events, false)...)
 		sort.Strings(t.Events)
 		p.Trigger = t
@@ -567,8 +568,8 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 	desc := annotations[annotationDescription]
 	delete(annotations, annotationDescription)
 	m.Description = optString(desc)
-	m.Annotations = mapOrNull(annotations, m.Annotations)
-	m.Labels = mapOrNull(tmpl.GetLabels(), m.Labels)
+	m.Annotations = tfval.MapOrNull(annotations, m.Annotations)
+	m.Labels = tfval.MapOrNull(tmpl.GetLabels(), m.Labels)
 
 	spec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
 	sa, _ := spec["serviceAccountName"].(string)
@@ -583,7 +584,7 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 			}
 		}
 	}
-	m.Parameters = mapOrNull(params, m.Parameters)
+	m.Parameters = tfval.MapOrNull(params, m.Parameters)
 
 	var prior []stepModel
 	if !m.Steps.IsNull() && !m.Steps.IsUnknown() {
@@ -632,7 +633,7 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 		deadline = types.StringNull()
 	}
 	m.Schedule = types.ObjectValueMust(scheduleAttrTypes, map[string]attr.Value{
-		"cron":               stringListValue(schedules),
+		"cron":               tfval.StringList(schedules),
 		"timezone":           optString(tz),
 		"concurrency_policy": types.StringValue(policy),
 		"suspend":            types.BoolValue(suspend),
@@ -661,14 +662,7 @@ func flattenTrigger(binding *unstructured.Unstructured, m *pipelineModel) {
 	if !reflect.DeepEqual(normalizeJSON(want.Object["spec"]), normalizeJSON(binding.Object["spec"])) {
 		return
 	}
-	params := types.MapNull(types.StringType)
-	if len(t.Parameters) > 0 {
-		elems := map[string]attr.Value{}
-		for k, v := range t.Parameters {
-			elems[k] = types.StringValue(v)
-		}
-		params = types.MapValueMust(types.StringType, elems)
-	}
+	params := tfval.MapOrNull(t.Parameters, types.MapNull(types.StringType))
 	events := make([]attr.Value, 0, len(t.Events))
 	for _, e := range t.Events {
 		events = append(events, types.StringValue(e))
@@ -790,10 +784,10 @@ func stepValue(s Step, prior *stepModel) attr.Value {
 	return types.ObjectValueMust(stepAttrTypes, map[string]attr.Value{
 		"name":       types.StringValue(s.Name),
 		"image":      types.StringValue(s.Image),
-		"command":    listOrNull(s.Command, pc),
-		"args":       listOrNull(s.Args, pa),
-		"depends_on": listOrNull(s.DependsOn, pd),
-		"env":        mapOrNull(s.Env, pe),
+		"command":    tfval.ListOrNull(s.Command, pc),
+		"args":       tfval.ListOrNull(s.Args, pa),
+		"depends_on": tfval.ListOrNull(s.DependsOn, pd),
+		"env":        tfval.MapOrNull(s.Env, pe),
 		"resources":  res,
 		"retries":    types.Int64PointerValue(s.Retries),
 		"timeout":    timeout,
@@ -843,49 +837,4 @@ func optString(s string) types.String {
 		return types.StringNull()
 	}
 	return types.StringValue(s)
-}
-
-func stringMapOf(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
-	if m.IsNull() || m.IsUnknown() {
-		return nil
-	}
-	out := map[string]string{}
-	d.Append(m.ElementsAs(ctx, &out, false)...)
-	return out
-}
-
-func stringListOf(ctx context.Context, l types.List, d *diag.Diagnostics) []string {
-	if l.IsNull() || l.IsUnknown() {
-		return nil
-	}
-	var out []string
-	d.Append(l.ElementsAs(ctx, &out, false)...)
-	return out
-}
-
-// mapOrNull gives null for an empty map when the prior value was null.
-func mapOrNull(m map[string]string, prior types.Map) types.Map {
-	if len(m) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.MapNull(types.StringType)
-	}
-	elems := make(map[string]attr.Value, len(m))
-	for k, v := range m {
-		elems[k] = types.StringValue(v)
-	}
-	return types.MapValueMust(types.StringType, elems)
-}
-
-func listOrNull(l []string, prior types.List) types.List {
-	if len(l) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.ListNull(types.StringType)
-	}
-	return stringListValue(l)
-}
-
-func stringListValue(l []string) types.List {
-	elems := make([]attr.Value, len(l))
-	for i, s := range l {
-		elems[i] = types.StringValue(s)
-	}
-	return types.ListValueMust(types.StringType, elems)
 }

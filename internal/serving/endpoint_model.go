@@ -12,13 +12,14 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 // expand turns the planned model into the spec to apply. The resolved
 // values must be known (the plan resolved them).
 func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointSpec {
 	e := endpointSpec{Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(), Mode: m.DeploymentMode.ValueString(),
-		Labels: stringMapOf(ctx, m.Labels, d), Annotations: stringMapOf(ctx, m.Annotations, d)}
+		Labels: tfval.StringMapOf(ctx, m.Labels, d), Annotations: tfval.StringMapOf(ctx, m.Annotations, d)}
 	var mm modelModel
 	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
 	e.Model = modelSpec{
@@ -57,9 +58,7 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 		var lm loggerModel
 		d.Append(m.Logger.As(ctx, &lm, basetypes.ObjectAsOptions{})...)
 		e.Logger = &loggerSpec{URL: lm.URL.ValueString(), Mode: lm.Mode.ValueString()}
-		if !lm.MetadataHeaders.IsNull() && !lm.MetadataHeaders.IsUnknown() {
-			d.Append(lm.MetadataHeaders.ElementsAs(ctx, &e.Logger.MetadataHeaders, false)...)
-		}
+		e.Logger.MetadataHeaders = tfval.StringListOf(ctx, lm.MetadataHeaders, d)
 	}
 	if !m.Batcher.IsNull() && !m.Batcher.IsUnknown() {
 		var bm batcherModel
@@ -88,8 +87,8 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	m.Name = types.StringValue(live.Name)
 	m.Namespace = types.StringValue(live.Namespace)
 	m.DeploymentMode = types.StringValue(live.Mode)
-	m.Labels = mapOrNull(live.Labels, m.Labels)
-	m.Annotations = mapOrNull(live.Annotations, m.Annotations)
+	m.Labels = tfval.MapOrNull(live.Labels, m.Labels)
+	m.Annotations = tfval.MapOrNull(live.Annotations, m.Annotations)
 
 	var prior modelModel
 	if !m.Model.IsNull() && !m.Model.IsUnknown() {
@@ -124,7 +123,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		mm.StorageURI = optString(lm.StorageURI) // an object made elsewhere, imported: storage_uri alone
 	}
 	if (!prior.Env.IsNull() || owned["env"]) && lm.Env != nil {
-		mm.Env = stringMap(lm.Env)
+		mm.Env = tfval.StringMap(lm.Env)
 	} else if !prior.Env.IsNull() {
 		mm.Env = types.MapValueMust(types.StringType, map[string]attr.Value{})
 	}
@@ -181,14 +180,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		m.Scaling = types.ObjectNull(scalingAttrTypes)
 	}
 	if l := live.Logger; l != nil {
-		headers := types.ListNull(types.StringType)
-		if len(l.MetadataHeaders) > 0 {
-			elems := make([]attr.Value, len(l.MetadataHeaders))
-			for i, h := range l.MetadataHeaders {
-				elems[i] = types.StringValue(h)
-			}
-			headers = types.ListValueMust(types.StringType, elems)
-		}
+		headers := tfval.ListOrNull(l.MetadataHeaders, types.ListNull(types.StringType))
 		mode := l.Mode
 		if mode == "" {
 			mode = "all" // KServe's default
@@ -259,35 +251,8 @@ func optString(s string) types.String {
 	return types.StringValue(s)
 }
 
-func stringMap(m map[string]string) types.Map {
-	elems := make(map[string]attr.Value, len(m))
-	for k, v := range m {
-		elems[k] = types.StringValue(v)
-	}
-	return types.MapValueMust(types.StringType, elems)
-}
-
 func objectValue(attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) types.Object {
 	obj, dd := types.ObjectValueFrom(context.Background(), attrTypes, v)
 	d.Append(dd...)
 	return obj
-}
-
-// stringMapOf reads a map(string) attribute; nil when null or unknown.
-func stringMapOf(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
-	if m.IsNull() || m.IsUnknown() {
-		return nil
-	}
-	out := map[string]string{}
-	d.Append(m.ElementsAs(ctx, &out, false)...)
-	return out
-}
-
-// mapOrNull is live as a map attribute: null when live is empty and the
-// prior value was null (nothing configured), else live's keys.
-func mapOrNull(live map[string]string, prior types.Map) types.Map {
-	if len(live) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.MapNull(types.StringType)
-	}
-	return stringMap(live)
 }
