@@ -37,6 +37,22 @@ type Snapshot []map[string]*unstructured.Unstructured
 // One returns the object of query i named name, or nil.
 func (s Snapshot) One(i int, name string) *unstructured.Unstructured { return s[i][name] }
 
+// Read lists each query once: what they match now, without a watch.
+func (c *Client) Read(ctx context.Context, queries []Query) (Snapshot, error) {
+	snap := make(Snapshot, len(queries))
+	for i, q := range queries {
+		list, err := c.Resource(q.GVR, q.Namespace).List(ctx, metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector})
+		if err != nil {
+			return nil, err
+		}
+		snap[i] = make(map[string]*unstructured.Unstructured, len(list.Items))
+		for j := range list.Items {
+			snap[i][list.Items[j].GetName()] = &list.Items[j]
+		}
+	}
+	return snap, nil
+}
+
 // Watch lists and watches each query and calls eval with what they match
 // after every change (and once at the start), until eval says done, eval
 // fails, or ctx ends. Each query is read with one LIST and then watched

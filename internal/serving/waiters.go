@@ -75,18 +75,15 @@ func waitServing(ctx context.Context, c *kube.Client, spec endpointSpec) (*unstr
 
 // checkServing reads once whether what spec asks for still serves.
 func checkServing(ctx context.Context, c *kube.Client, spec endpointSpec) (*unstructured.Unstructured, readiness, error) {
-	var last *unstructured.Unstructured
-	var rd readiness
-	err := c.Watch(ctx, servingQueries(spec), func(s kube.Snapshot) (bool, error) {
-		last = s.One(0, spec.Name)
-		if last == nil {
-			rd = readiness{Failed: true, Reason: "Deleted", Message: "the InferenceService was deleted"}
-		} else {
-			rd = servingReadiness(spec, s)
-		}
-		return true, nil
-	})
-	return last, rd, err
+	s, err := c.Read(ctx, servingQueries(spec))
+	if err != nil {
+		return nil, readiness{}, err
+	}
+	obj := s.One(0, spec.Name)
+	if obj == nil {
+		return nil, readiness{Failed: true, Reason: "Deleted", Message: "the InferenceService was deleted"}, nil
+	}
+	return obj, servingReadiness(spec, s), nil
 }
 
 // servingQueries are what a wait watches: the InferenceService, and in
