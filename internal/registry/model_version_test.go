@@ -134,6 +134,75 @@ resource "mlops_model_version" "test" {
 	})
 }
 
+// A version registered outside Terraform from a logged model (models:/m-…),
+// imported with a configuration that sets model_id: MLflow does not echo
+// model_id, so import reads it from the source, and the import plans no
+// change (before, model_id forced a replacement that deleted the version).
+func TestAccModelVersion_importLoggedModel(t *testing.T) {
+	name := acctest.RandomName("mv")
+	run := acctest.LoggedRuns(t)[0]
+	c := acctest.MLflow(t)
+	ctx := acctest.Context(t)
+	if _, err := c.CreateRegisteredModel(ctx, mlflow.CreateRegisteredModelInput{Name: name}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.DeleteRegisteredModel(context.Background(), name) })
+	if _, err := c.CreateModelVersion(ctx, mlflow.CreateModelVersionInput{Name: name, Source: run.LoggedModelURI, ModelID: run.ModelID}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`
+resource "mlops_model_version" "test" {
+  model_name = %q
+  source     = %q
+  model_id   = %q
+}
+`, name, run.LoggedModelURI, run.ModelID)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckMLflow(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkModelVersionDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				// An import block: the framework fails the step unless the
+				// import plans no change beyond the import itself.
+				Config:          cfg,
+				ResourceName:    mvAddr,
+				ImportState:     true,
+				ImportStateKind: resource.ImportBlockWithID,
+				ImportStateId:   name + "/1",
+			},
+			{
+				// The same import applied: no change, and the plan after it
+				// is empty (the framework checks that).
+				Config: cfg + fmt.Sprintf(`
+import {
+  to = mlops_model_version.test
+  id = "%s/1"
+}
+`, name),
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{
+					plancheck.ExpectResourceAction(mvAddr, plancheck.ResourceActionNoop),
+				}},
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("version"), knownvalue.StringExact("1")),
+					statecheck.ExpectKnownValue(mvAddr, tfjsonpath.New("model_id"), knownvalue.StringExact(run.ModelID)),
+				},
+				Check: func(*terraform.State) error {
+					// Still the user's version 1, and no second one.
+					versions, err := c.SearchModelVersions(ctx, fmt.Sprintf("name='%s'", name))
+					if err != nil {
+						return err
+					}
+					if len(versions) != 1 || versions[0].Version != "1" {
+						return fmt.Errorf("want only version 1 of %s, got %+v", name, versions)
+					}
+					return nil
+				},
+			},
+		},
+	})
+}
+
 func TestAccModelVersion_disappears(t *testing.T) {
 	name := acctest.RandomName("mv")
 	run := acctest.LoggedRuns(t)[0]
