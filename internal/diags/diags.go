@@ -27,7 +27,11 @@ func AddAPIError(d *diag.Diagnostics, action, kind, id string, err error) {
 func Detail(kind, id string, err error) string {
 	what := fmt.Sprintf("The %s %q could not be processed.", kind, id)
 	var hint string
+	limit, requestTimedOut := mlflow.IsRequestTimeout(err)
 	switch {
+	case requestTimedOut:
+		hint = fmt.Sprintf("A request to MLflow got no answer within mlflow.request_timeout (%s; environment MLFLOW_HTTP_REQUEST_TIMEOUT, in seconds). "+
+			"Raise mlflow.request_timeout in the provider block, or check the server's health.", limit)
 	case errors.Is(err, context.DeadlineExceeded):
 		hint = "The operation ran out of time. Raise the resource's timeouts, or check the server's health."
 	case mlflow.IsUnauthenticated(err):

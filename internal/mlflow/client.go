@@ -265,7 +265,14 @@ func (c *Client) attempt(ctx context.Context, req request, target string, payloa
 		tflog.SubsystemDebug(ctx, logSubsystem, "MLflow request failed", map[string]any{
 			"method": req.method, "path": req.path, "error": err.Error(),
 		})
-		return 0, 0, &connError{method: req.method, path: req.path, err: err}
+		ce := &connError{method: req.method, path: req.path, err: err}
+		// The operation's own deadline (a resource's timeouts) is ctx's; a
+		// timeout while ctx is live is the client's per-request limit.
+		var ne net.Error
+		if ctx.Err() == nil && errors.As(err, &ne) && ne.Timeout() {
+			ce.requestTimeout = c.http.Timeout
+		}
+		return 0, 0, ce
 	}
 	defer func() { _ = resp.Body.Close() }()
 	tflog.SubsystemDebug(ctx, logSubsystem, "MLflow request", map[string]any{
@@ -318,6 +325,19 @@ func (c *Client) attempt(ctx context.Context, req request, target string, payloa
 type connError struct {
 	method, path string
 	err          error
+	// requestTimeout is set when the request ran out of the client's
+	// per-request time (mlflow.request_timeout), not the operation's.
+	requestTimeout time.Duration
+}
+
+// IsRequestTimeout reports whether err is a request that got no answer
+// within mlflow.request_timeout, and returns that limit.
+func IsRequestTimeout(err error) (time.Duration, bool) {
+	var ce *connError
+	if errors.As(err, &ce) && ce.requestTimeout > 0 {
+		return ce.requestTimeout, true
+	}
+	return 0, false
 }
 
 func (e *connError) Error() string {

@@ -537,3 +537,32 @@ func TestWebhookEventNames(t *testing.T) {
 		t.Fatalf("event names %v", got)
 	}
 }
+
+// A request that outlives mlflow.request_timeout is told apart from one cut
+// by the operation's own deadline (a resource's timeouts), so the error can
+// name the setting that expired.
+func TestRequestTimeoutIsToldApartFromTheOperationDeadline(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	c := testClient(t, srv.URL, func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond; cfg.MaxRetries = 1 })
+	_, err := c.GetRegisteredModel(context.Background(), "m")
+	if limit, ok := IsRequestTimeout(err); !ok || limit != 50*time.Millisecond {
+		t.Fatalf("request past mlflow.request_timeout: IsRequestTimeout = %v, %v (err %v)", limit, ok, err)
+	}
+
+	c = testClient(t, srv.URL, func(cfg *Config) { cfg.RequestTimeout = time.Minute })
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.GetRegisteredModel(ctx, "m")
+	if _, ok := IsRequestTimeout(err); ok || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("request cut by the operation's deadline: IsRequestTimeout = %v, DeadlineExceeded = %v (err %v)", ok, errors.Is(err, context.DeadlineExceeded), err)
+	}
+}

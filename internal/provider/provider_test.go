@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"sync"
 	"testing"
@@ -164,4 +165,23 @@ data "mlops_registered_model" "test" { name = "x" }
 	if len(bearerSeen()) == 0 || len(basicSeen()) == 0 {
 		t.Fatal("the servers saw no request")
 	}
+}
+
+// A data source (which has no timeouts) whose request outlives
+// mlflow.request_timeout, against the real MLflow server: the error names
+// mlflow.request_timeout, not a resource's timeouts.
+func TestAccProvider_requestTimeoutAdvice(t *testing.T) {
+	acctest.PreCheckMLflow(t)
+	resource.ParallelTest(t, resource.TestCase{
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		Steps: []resource.TestStep{{
+			Config: fmt.Sprintf(`
+provider "mlops" {
+  mlflow = { tracking_uri = %q, request_timeout = "1ns", max_retries = 0 }
+}
+data "mlops_registered_model" "test" { name = "request-timeout" }
+`, os.Getenv("MLFLOW_TRACKING_URI")),
+			ExpectError: regexp.MustCompile(`(?s)no answer within mlflow.request_timeout \(1ns;.*Raise mlflow.request_timeout`),
+		}},
+	})
 }
