@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	sdkacctest "github.com/hashicorp/terraform-plugin-testing/helper/acctest"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
@@ -29,7 +28,7 @@ import (
 
 // ProtoV6ProviderFactories serves the provider in-process to Terraform.
 var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"mlops": providerserver.NewProtocol6WithError(provider.New("acctest")()),
+	"mlops": provider.NewServer("acctest"),
 }
 
 // PreCheckMLflow fails the test when no MLflow server is configured. Like

@@ -318,10 +318,9 @@ func (r *pipelineResource) deleteAndWait(ctx context.Context, c *kube.Client, gv
 }
 
 func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ns, name, ok := strings.Cut(req.ID, "/")
-	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID of mlops_pipeline is `<namespace>/<name>`, such as `ml-pipelines/churn-retrain`; got %q.", req.ID))
+	ns, name, problem := parsePipelineID(req.ID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)

@@ -153,15 +153,15 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 					"resources": schema.SingleNestedAttribute{
 						Optional: true, MarkdownDescription: "Requests and limits (each value is used for both).",
 						Attributes: map[string]schema.Attribute{
-							"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"2\"`."},
-							"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"8Gi\"`."},
-							"gpu": schema.Int64Attribute{Optional: true, MarkdownDescription: "GPUs (`nvidia.com/gpu`).",
-								Validators: []validator.Int64{int64validator.AtLeast(0)}},
+							"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"2\"`.", Validators: []validator.String{validate.Quantity()}},
+							"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"8Gi\"`.", Validators: []validator.String{validate.Quantity()}},
+							"gpu": schema.Int64Attribute{Optional: true, MarkdownDescription: fmt.Sprintf("GPUs (`nvidia.com/gpu`), 0 to %d.", validate.MaxGPUs),
+								Validators: []validator.Int64{validate.GPUCount()}},
 						},
 					},
 					"retries": schema.Int64Attribute{
 						Optional: true, MarkdownDescription: "Retries of a failed step (`retryStrategy.limit`).",
-						Validators: []validator.Int64{int64validator.AtLeast(0)},
+						Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
 					},
 					"timeout": schema.StringAttribute{
 						Optional: true, MarkdownDescription: "Time limit of the step (`activeDeadlineSeconds`), such as `\"2h\"`.",
@@ -182,7 +182,7 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 					},
 					"model_name": schema.StringAttribute{
 						Optional: true, MarkdownDescription: "Only events of this registered model (the event's `data.name`).",
-						Validators: []validator.String{validate.NotBlank()},
+						Validators: []validator.String{validate.ModelName()},
 					},
 					"alias": schema.StringAttribute{
 						Optional: true, MarkdownDescription: "Only events of this alias (the event's `data.alias`; alias events only).",
@@ -228,11 +228,11 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 					},
 					"successful_history": schema.Int64Attribute{
 						Optional: true, MarkdownDescription: "Successful runs to keep (`successfulJobsHistoryLimit`).",
-						Validators: []validator.Int64{int64validator.AtLeast(0)},
+						Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
 					},
 					"failed_history": schema.Int64Attribute{
 						Optional: true, MarkdownDescription: "Failed runs to keep (`failedJobsHistoryLimit`).",
-						Validators: []validator.Int64{int64validator.AtLeast(0)},
+						Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
 					},
 				},
 			},

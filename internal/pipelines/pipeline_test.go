@@ -366,12 +366,21 @@ func TestAccPipeline_validation(t *testing.T) {
 			`(?s)Dependency cycle in pipeline steps.*form a cycle: a -> c -> b -> a`},
 		{cfg(ok, `  schedule = { cron = ["0 3 * *"] }`), `(?s)Invalid cron schedule.*"0 3 \* \*" is not a valid cron schedule`},
 		{cfg(ok, `  schedule = { cron = ["0 3 * * *", "@fortnightly"] }`), `(?s)Invalid cron schedule.*"@fortnightly" is not a valid cron`},
-		{cfg(ok, `  schedule = { cron = ["@daily"], timezone = "Mars/Olympus" }`), `(?s)Invalid time zone.*"Mars/Olympus" is not an IANA time zone name`},
+		// Errors inside nested attributes point at the attribute that holds
+		// them (Terraform cannot show a nested attribute's own line) and
+		// name the full path.
+		{cfg(ok, `  schedule = { cron = ["@daily"], timezone = "Mars/Olympus" }`), `(?s)Invalid time zone.*4:   schedule = \{.*schedule.timezone: "Mars/Olympus" is not an IANA time zone name`},
 		{cfg(ok, `  schedule = { cron = ["@daily"], concurrency_policy = "Sometimes" }`), `(?s)concurrency_policy.*value must be one of`},
 		{cfg(ok, `  schedule = { cron = ["@daily"], starting_deadline = "ten minutes" }`), `"ten minutes" is not a positive duration`},
-		{cfg(`{ name = "a", image = "i", retries = -1 }`, ""), `(?s)steps\[0\].retries.*must be at least 0, got: -1`},
+		{cfg(`{ name = "a", image = "i", retries = -1 }`, ""), `(?s)3:   steps = \[.*steps\[0\].retries.*must be between 0 and\s+2147483647, got: -1`},
+		{cfg(`{ name = "a", image = "i", retries = 99999999999999999999 }`, ""), `(?s)Invalid number.*3:   steps = \[.*steps\[0\].retries: 99999999999999999999 is too large`},
+		{cfg(`{ name = "a", image = "i", resources = { cpu = "lots" } }`, ""), `(?s)Invalid resource quantity.*steps\[0\].resources.cpu: "lots" is not a Kubernetes quantity`},
+		{cfg(`{ name = "a", image = "i", resources = { memory = "8GB" } }`, ""), `(?s)Invalid resource quantity.*steps\[0\].resources.memory: "8GB" is not a Kubernetes quantity`},
+		{cfg(`{ name = "a", image = "i", resources = { gpu = 9223372036854775807 } }`, ""), `(?s)Invalid GPU count.*steps\[0\].resources.gpu: 9223372036854775807 GPUs: give a count from 0 to 64`},
+		{cfg(ok, `  trigger = { events = ["model_version.created"], model_name = "team/churn" }`), `(?s)Invalid model name.*4:   trigger = \{.*trigger.model_name: "team/churn" has '/' or ':'`},
 		{cfg(`{ name = "a", image = "i", timeout = "two hours" }`, ""), `(?s)Invalid duration.*"two hours" is not a positive duration`},
-		{cfg(`{ name = "Train_Model", image = "i" }`, ""), `(?s)Invalid name.*"Train_Model" is not a DNS label`},
+		{cfg(`{ name = "Train Step", image = "i" }`, ""), `(?s)Invalid name.*3:   steps = \[.*steps\[0\].name: "Train Step" is not a DNS label`},
+		{cfg(`{ name = "a", image = "i" }, { name = "Train_Model", image = "i" }`, ""), `(?s)Invalid name.*3:   steps = \[.*steps\[1\].name: "Train_Model" is not a DNS label`},
 		{strings.Replace(cfg(ok, ""), `name = "p"`, `name = "Churn Retrain"`, 1), `(?s)Invalid name.*"Churn Retrain" is not a DNS label`},
 		{cfg("", ""), `(?s)steps.*must contain at least 1 elements`},
 		// Argo's own limits.

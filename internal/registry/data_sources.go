@@ -47,7 +47,7 @@ func (d *registeredModelDataSource) Schema(_ context.Context, _ datasource.Schem
 		MarkdownDescription: "Reads a registered model of the MLflow Model Registry, with its aliases and latest version.",
 		Attributes: map[string]schema.Attribute{
 			"id":   schema.StringAttribute{Computed: true, MarkdownDescription: "The model's name."},
-			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the model.", Validators: []validator.String{validate.NotBlank()}},
+			"name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the model.", Validators: []validator.String{validate.ModelName()}},
 			"description": schema.StringAttribute{
 				Computed: true, MarkdownDescription: "Description of the model.",
 			},
@@ -148,7 +148,7 @@ func (d *modelVersionDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 		MarkdownDescription: "Reads one version of a registered model: by `version`, by `alias`, or, with neither, the highest version whose status is `READY`.",
 		Attributes: map[string]schema.Attribute{
 			"id":         computed("`<model_name>/<version>`."),
-			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.NotBlank()}},
+			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.ModelName()}},
 			"version": schema.StringAttribute{
 				Optional: true, Computed: true,
 				MarkdownDescription: "Version to read. Conflicts with `alias`. When neither is set, the highest `READY` version is read and its number is reported here.",
@@ -303,7 +303,7 @@ func (d *modelVersionsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 		MarkdownDescription: "Lists the versions of a registered model, highest version first, reading every page of `model-versions/search`.",
 		Attributes: map[string]schema.Attribute{
 			"id":         schema.StringAttribute{Computed: true, MarkdownDescription: "The model's name, followed by the filter when one is set."},
-			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.NotBlank()}},
+			"model_name": schema.StringAttribute{Required: true, MarkdownDescription: "Name of the registered model.", Validators: []validator.String{validate.ModelName()}},
 			"filter": schema.StringAttribute{
 				Optional: true,
 				MarkdownDescription: "An extra MLflow search filter, joined to the model's with `AND`, such as `run_id = 'abc'` or " +

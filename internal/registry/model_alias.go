@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework/path"
@@ -59,11 +58,11 @@ func (r *modelAliasResource) Schema(ctx context.Context, _ resource.SchemaReques
 				Required:            true,
 				MarkdownDescription: "Name of the registered model. Changing it replaces the alias.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{validate.NotBlank()},
+				Validators:          []validator.String{validate.ModelName()},
 			},
 			"alias": schema.StringAttribute{
 				Required: true,
-				MarkdownDescription: "The alias, such as `champion`. Not empty, at most 255 bytes, not `latest` and not of the form `v<number>` " +
+				MarkdownDescription: "The alias, such as `champion`: ASCII letters, digits, `_` and `-`, at most 255 bytes, not `latest` and not of the form `v<number>` " +
 					"(MLflow reserves those). Changing it replaces the alias.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
 				Validators:    []validator.String{validate.Alias()},
@@ -108,7 +107,7 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 				"Import it with `terraform import <address> %s` to manage it, or choose another alias.", alias, name, existing.Version, id))
 		return
 	case !mlflow.IsNotFound(err):
-		diags.AddAPIError(&resp.Diagnostics, "reading", modelAliasKind, id, err)
+		diags.AddAPIError(&resp.Diagnostics, "creating", modelAliasKind, id, fmt.Errorf("checking whether the alias exists already: %w", err))
 		return
 	}
 	if err := c.SetAlias(ctx, name, alias, version); err != nil {
@@ -187,14 +186,13 @@ func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *modelAliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	i := strings.LastIndex(req.ID, "@")
-	if i <= 0 || i == len(req.ID)-1 {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID of mlops_model_alias is `<model_name>@<alias>`, such as `churn@champion`; got %q.", req.ID))
+	name, alias, problem := parseModelAliasID(req.ID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), req.ID[:i])...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("alias"), req.ID[i+1:])...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("alias"), alias)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
 }
 

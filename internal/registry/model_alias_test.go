@@ -185,14 +185,21 @@ resource "mlops_model_alias" "test" {
 		"V12":                    `"V12" looks like a version reference`,
 		"":                       `an alias cannot be empty`,
 		strings.Repeat("a", 256): `an alias has at most 255 bytes, this one has 256`,
+		"prod/champion":          `"prod/champion" has a character other than ASCII letters`,
+		"champiön":               `"champiön" has a character other than ASCII letters`,
 	} {
 		steps = append(steps, resource.TestStep{
 			Config:      cfg(alias, "1"),
 			PlanOnly:    true,
-			ExpectError: regexp.MustCompile(`(?s)Invalid model alias.*with mlops_model_alias.test.*` + regexp.QuoteMeta(want)),
+			ExpectError: regexp.MustCompile(`(?s)Invalid model alias.*with mlops_model_alias.test.*4:   alias      = .*` + regexp.QuoteMeta(want)),
 		})
 	}
 	steps = append(steps,
+		resource.TestStep{
+			Config:      strings.Replace(cfg("champion", "1"), `"m"`, `"team/m"`, 1),
+			PlanOnly:    true,
+			ExpectError: regexp.MustCompile(`(?s)Invalid model name.*3:   model_name = "team/m".*has '/' or ':'`),
+		},
 		resource.TestStep{
 			Config:      cfg("champion", "v1"),
 			PlanOnly:    true,

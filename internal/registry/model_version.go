@@ -85,14 +85,15 @@ func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				Required:            true,
 				MarkdownDescription: "Name of the registered model. Changing it replaces the version.",
 				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{validate.NotBlank()},
+				Validators:          []validator.String{validate.ModelName()},
 			},
 			"source": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "URI of the model's artifacts: `runs:/<run_id>/<path>`, `models:/<model_id>`, `mlflow-artifacts:/…`, `s3://…`, `gs://…`, `file://…`. " +
 					"For a `runs:/` source the run id is taken from the URI when `run_id` is not set. Changing it replaces the version.",
 				PlanModifiers: []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:    []validator.String{validate.NotBlank()},
+				Validators: []validator.String{validate.ByProblem("Invalid model version source",
+					"must be a URI with a scheme, such as runs:/<run_id>/model", validate.VersionSourceProblem)},
 			},
 			"run_id": schema.StringAttribute{
 				Optional:            true,
@@ -121,6 +122,7 @@ func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				ElementType: types.StringType,
 				MarkdownDescription: "Tags of the version, updated in place. Authoritative for every key that does not start with `mlflow.`; " +
 					"system tags are ignored.",
+				Validators: []validator.Map{validate.TagKeys()},
 			},
 			"stage": schema.StringAttribute{
 				Optional: true,

@@ -288,12 +288,27 @@ func TestAccModelVersion_validation(t *testing.T) {
 			{
 				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"\"\n  source = \"runs:/abc/model\"\n}",
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Empty value.*model_name`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid model name.*model_name = "".*a model name cannot be empty`),
 			},
 			{
 				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"\"\n}",
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Empty value.*source`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid model version source.*source = "".*the source cannot be empty`),
+			},
+			{
+				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"team/m\"\n  source = \"runs:/abc/model\"\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid model name.*2:   model_name = "team/m"`),
+			},
+			{
+				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"/srv/models/churn\"\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid model version source.*3:   source = "/srv/models/churn".*has no URI scheme`),
+			},
+			{
+				Config:      "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"runs:/abc/model\"\n  tags = { \"\" = \"x\" }\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid tag key.*4:   tags = \{ "" = "x" \}.*a tag key cannot be empty`),
 			},
 			{
 				Config:        "resource \"mlops_model_version\" \"test\" {\n  model_name = \"m\"\n  source = \"runs:/abc/model\"\n}",

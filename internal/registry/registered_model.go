@@ -61,8 +61,8 @@ func (r *registeredModelResource) Schema(ctx context.Context, _ resource.SchemaR
 			"name": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "Name of the model, unique on the server. Renaming is an in-place update " +
-					"(`registered-models/rename`): versions and aliases move with the model.",
-				Validators: []validator.String{validate.NotBlank()},
+					"(`registered-models/rename`): versions and aliases move with the model. MLflow refuses `/` and `:` in names.",
+				Validators: []validator.String{validate.ModelName()},
 			},
 			"description": schema.StringAttribute{
 				Optional:            true,
@@ -73,6 +73,7 @@ func (r *registeredModelResource) Schema(ctx context.Context, _ resource.SchemaR
 				ElementType: types.StringType,
 				MarkdownDescription: "Tags of the model. Authoritative for every key that does not start with `mlflow.`: " +
 					"tags added outside Terraform show as a diff and are removed on apply. System tags (`mlflow.*`) are ignored.",
+				Validators: []validator.Map{validate.TagKeys()},
 			},
 			"force_destroy": schema.BoolAttribute{
 				Optional: true,
@@ -272,12 +273,13 @@ func (r *registeredModelResource) Delete(ctx context.Context, req resource.Delet
 }
 
 func (r *registeredModelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if strings.TrimSpace(req.ID) == "" {
-		resp.Diagnostics.AddError("Invalid import ID", "The import ID of mlops_registered_model is the model's name, such as `churn`; it was empty.")
+	name, problem := parseRegisteredModelID(req.ID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 }
 

@@ -242,12 +242,29 @@ func TestAccRegisteredModel_validation(t *testing.T) {
 			{
 				Config:      `resource "mlops_registered_model" "test" { name = "" }`,
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`(?s)Empty value.*with mlops_registered_model.test.*name`),
+				ExpectError: regexp.MustCompile(`(?s)Invalid model name.*with mlops_registered_model.test.*name = "".*a model name cannot be empty`),
 			},
 			{
 				Config:      `resource "mlops_registered_model" "test" { name = "   " }`,
 				PlanOnly:    true,
-				ExpectError: regexp.MustCompile(`Empty value`),
+				ExpectError: regexp.MustCompile(`Invalid model name`),
+			},
+			// MLflow's own rules, checked at plan with the error on the
+			// attribute (the server refuses each of these at apply).
+			{
+				Config:      "resource \"mlops_registered_model\" \"test\" {\n  name = \"team/churn\"\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid model name.*2:   name = "team/churn".*has '/' or ':', which MLflow refuses`),
+			},
+			{
+				Config:      "resource \"mlops_registered_model\" \"test\" {\n  name = \"churn:v2\"\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid model name.*2:   name = "churn:v2".*has '/' or ':'`),
+			},
+			{
+				Config:      "resource \"mlops_registered_model\" \"test\" {\n  name = \"churn\"\n  tags = { \"\" = \"x\" }\n}",
+				PlanOnly:    true,
+				ExpectError: regexp.MustCompile(`(?s)Invalid tag key.*3:   tags = \{ "" = "x" \}.*a tag key cannot be empty`),
 			},
 			{
 				Config:        `resource "mlops_registered_model" "test" { name = "x" }`,

@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"fmt"
 	"sort"
 	"strings"
 
@@ -246,12 +245,12 @@ func (r *registryWebhookResource) Delete(ctx context.Context, req resource.Delet
 }
 
 func (r *registryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	if strings.TrimSpace(req.ID) == "" || strings.ContainsAny(req.ID, "/ ") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID of mlops_registry_webhook is MLflow's webhook id, such as `5f0e2c...`; got %q.", req.ID))
+	id, problem := parseWebhookID(req.ID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
 // webhookInput is the create or update body for the plan (no secret).

@@ -383,10 +383,9 @@ func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteReques
 }
 
 func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ns, name, ok := strings.Cut(req.ID, "/")
-	if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID of mlops_endpoint is `<namespace>/<name>`, such as `ml-serving/churn`; got %q.", req.ID))
+	ns, name, problem := parseEndpointID(req.ID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)

@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -137,7 +138,7 @@ func registryRefAttributes(what string) map[string]schema.Attribute {
 		"registered_model": schema.StringAttribute{
 			Optional:            true,
 			MarkdownDescription: "Registered model in the MLflow registry whose version " + what + " serves. Give exactly one of `version` or `alias` with it.",
-			Validators:          []validator.String{validate.NotBlank()},
+			Validators:          []validator.String{validate.ModelName()},
 		},
 		"version": schema.StringAttribute{
 			Optional:            true,
@@ -154,7 +155,7 @@ func registryRefAttributes(what string) map[string]schema.Attribute {
 			Optional: true,
 			MarkdownDescription: "Where the model's files are (`s3://`, `gs://`, `https://`, `pvc://`, `hf://`, …): alone, instead of a registry reference, " +
 				"or with one, to override the version's storage location.",
-			Validators: []validator.String{validate.NotBlank()},
+			Validators: []validator.String{validate.ByProblem("Invalid storage URI", "must be a URI with a scheme, such as s3://bucket/path", validate.StorageURIProblem)},
 		},
 		"resolved_version": schema.StringAttribute{
 			Computed:            true,
@@ -192,11 +193,11 @@ func endpointSchema(ctx context.Context) schema.Schema {
 		Optional:            true,
 		MarkdownDescription: "Requests and limits of the model server (each value is used for both).",
 		Attributes: map[string]schema.Attribute{
-			"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"1\"` or `\"500m\"`."},
-			"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"2Gi\"`."},
+			"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"1\"` or `\"500m\"`.", Validators: []validator.String{validate.Quantity()}},
+			"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"2Gi\"`.", Validators: []validator.String{validate.Quantity()}},
 			"gpu": schema.Int64Attribute{
-				Optional: true, MarkdownDescription: "Number of GPUs (`nvidia.com/gpu`).",
-				Validators: []validator.Int64{int64validator.AtLeast(0)},
+				Optional: true, MarkdownDescription: fmt.Sprintf("Number of GPUs (`nvidia.com/gpu`), 0 to %d.", validate.MaxGPUs),
+				Validators: []validator.Int64{validate.GPUCount()},
 			},
 		},
 	}
@@ -265,13 +266,13 @@ func endpointSchema(ctx context.Context) schema.Schema {
 				Optional:            true,
 				MarkdownDescription: "Autoscaling of the predictor.",
 				Attributes: map[string]schema.Attribute{
-					"min_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Minimum replicas; `0` scales to zero (Knative mode, or another autoscaler than KServe's default HPA).", Validators: []validator.Int64{int64validator.AtLeast(0)}},
-					"max_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Maximum replicas.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+					"min_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Minimum replicas; `0` scales to zero (Knative mode, or another autoscaler than KServe's default HPA).", Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)}},
+					"max_replicas": schema.Int64Attribute{Optional: true, MarkdownDescription: "Maximum replicas.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
 					"metric": schema.StringAttribute{
 						Optional: true, MarkdownDescription: "Scaling metric: `cpu`, `memory`, `concurrency` or `rps`. In Standard mode with KServe's default autoscaler (a HorizontalPodAutoscaler), only `cpu` and `memory`: the plan refuses the others, which KServe would ignore.",
 						Validators: []validator.String{stringvalidator.OneOf("cpu", "memory", "concurrency", "rps")},
 					},
-					"target": schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.AtLeast(1)}},
+					"target": schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
 				},
 			},
 			"rollout": schema.SingleNestedAttribute{
@@ -317,9 +318,9 @@ func endpointSchema(ctx context.Context) schema.Schema {
 				Optional:            true,
 				MarkdownDescription: "Request batching (KServe's `predictor.batcher`), done by KServe's agent in front of the model server.",
 				Attributes: map[string]schema.Attribute{
-					"max_batch_size": schema.Int64Attribute{Optional: true, MarkdownDescription: "Largest batch.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
-					"max_latency":    schema.Int64Attribute{Optional: true, MarkdownDescription: "Longest wait for a batch to fill, in milliseconds.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
-					"timeout":        schema.Int64Attribute{Optional: true, MarkdownDescription: "Timeout of a batched request, in seconds.", Validators: []validator.Int64{int64validator.Between(1, 1<<31-1)}},
+					"max_batch_size": schema.Int64Attribute{Optional: true, MarkdownDescription: "Largest batch.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
+					"max_latency":    schema.Int64Attribute{Optional: true, MarkdownDescription: "Longest wait for a batch to fill, in milliseconds.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
+					"timeout":        schema.Int64Attribute{Optional: true, MarkdownDescription: "Timeout of a batched request, in seconds.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
 				},
 			},
 			"wait_for_ready": schema.BoolAttribute{

@@ -711,7 +711,7 @@ func TestAccEndpoint_validation(t *testing.T) {
 		{model + "\n  rollout = { steps = [10], interval = \"soon\" }", `(?s)"soon" is not a positive duration`},
 		{`  model = { registered_model = "m", version = "1", alias = "champion" }`, `(?s)Conflicting model reference.*sets both version and alias`},
 		{`  model = { format = "sklearn" }`, `(?s)Missing model.*names no model`},
-		{`  model = { registered_model = "m" }`, `(?s)Missing model version.*neither version nor alias`},
+		{`  model = { registered_model = "m" }`, `(?s)Missing model version.*neither version\s+nor\s+alias`},
 		{`  model = { version = "3" }`, `(?s)Missing registered model`},
 		{`  model = { registered_model = "m", alias = "latest" }`, `"latest" is reserved`},
 		{model + "\n  scaling = { min_replicas = 5, max_replicas = 2 }", `(?s)min_replicas \(5\) is above max_replicas \(2\)`},
@@ -725,6 +725,20 @@ func TestAccEndpoint_validation(t *testing.T) {
 		{model + "\n  logger = { url = \"collector\" }", `(?s)Invalid URL`},
 		{model + "\n  logger = { url = \"http://c/e\", mode = \"everything\" }", `(?s)logger.mode.*value must be one of`},
 		{model + "\n  batcher = { max_batch_size = 0 }", `(?s)batcher.max_batch_size.*must be between 1`},
+		// MLflow's, KServe's and Kubernetes' own rules, at plan, each on the
+		// attribute that holds the value, with the full path in the detail.
+		{`  model = { storage_uri = "models/churn/7" }`, `(?s)Invalid storage URI.*3:   model = \{.*model.storage_uri: "models/churn/7" has no URI scheme`},
+		{`  model = { registered_model = "team/churn", alias = "champion" }`, `(?s)Invalid model name.*model.registered_model: "team/churn" has '/' or ':'`},
+		{`  model = { registered_model = "churn", alias = "prod/champion" }`, `(?s)Invalid model alias.*model.alias: "prod/champion" has a character other than ASCII`},
+		{`  model = { storage_uri = "s3://m/1", resources = { cpu = "lots" } }`, `(?s)Invalid resource quantity.*3:   model = \{.*model.resources.cpu: "lots" is not a Kubernetes quantity`},
+		{`  model = { storage_uri = "s3://m/1", resources = { memory = "-2Gi" } }`, `(?s)Invalid resource quantity.*model.resources.memory: "-2Gi" is negative`},
+		{`  model = { storage_uri = "s3://m/1", resources = { gpu = 9223372036854775807 } }`, `(?s)Invalid GPU count.*model.resources.gpu: 9223372036854775807 GPUs: give a count from 0 to 64`},
+		{model + "\n  canary = { storage_uri = \"canary/2\", traffic_percent = 10 }", `(?s)Invalid storage URI.*4:   canary = \{.*canary.storage_uri: "canary/2" has no URI scheme`},
+		// Numbers no 64-bit integer holds: an error on the attribute, not a
+		// crash of the provider.
+		{model + "\n  scaling = { max_replicas = 99999999999999999999 }", `(?s)Invalid number.*4:   scaling = \{.*scaling.max_replicas: 99999999999999999999 is too large`},
+		{model + "\n  scaling = { max_replicas = 2.5 }", `(?s)Invalid number.*scaling.max_replicas: 2.5 is not a whole number`},
+		{model + "\n  scaling = { max_replicas = 3000000000 }", `(?s)4:   scaling = \{.*Attribute scaling.max_replicas value must be between 1 and\s+2147483647, got:\s+3000000000`},
 	}
 	steps := []resource.TestStep{
 		{

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -53,6 +55,34 @@ func TestValidators(t *testing.T) {
 		{"version v", VersionNumber(), "v1", "not a model version number"},
 		{"version zero", VersionNumber(), "0", "not a model version number"},
 		{"version leading zero", VersionNumber(), "01", "not a model version number"},
+		{"alias slash", Alias(), "prod/champion", "other than ASCII letters"},
+		{"alias non-ASCII", Alias(), "champiön", "other than ASCII letters"},
+		{"alias space", Alias(), "my alias", "other than ASCII letters"},
+		{"alias underscore dash", Alias(), "champion_2-b", ""},
+		{"model name ok", ModelName(), "churn model_v2.1", ""},
+		{"model name unicode", ModelName(), "modèle", ""},
+		{"model name slash", ModelName(), "team/churn", `such as "team-churn"`},
+		{"model name colon", ModelName(), "churn:v2", "'/' or ':'"},
+		{"model name dot", ModelName(), ".", "not a name MLflow accepts"},
+		{"model name dotdot", ModelName(), "..churn", "not a name MLflow accepts"},
+		{"model name blank", ModelName(), " ", "cannot be empty"},
+		{"source runs", ByProblem("s", "", VersionSourceProblem), "runs:/abc/model", ""},
+		{"source models", ByProblem("s", "", VersionSourceProblem), "models:/m-0123", ""},
+		{"source s3", ByProblem("s", "", VersionSourceProblem), "s3://bucket/churn/7", ""},
+		{"source file", ByProblem("s", "", VersionSourceProblem), "file:///srv/models/churn", ""},
+		{"source bare path", ByProblem("s", "", VersionSourceProblem), "/srv/models/churn", "has no URI scheme"},
+		{"source relative", ByProblem("s", "", VersionSourceProblem), "models/churn", "has no URI scheme"},
+		{"source dotdot", ByProblem("s", "", VersionSourceProblem), "s3://bucket/a/../b", "'..' part"},
+		{"storage s3", ByProblem("s", "", StorageURIProblem), "s3://models/churn/7", ""},
+		{"storage pvc", ByProblem("s", "", StorageURIProblem), "pvc://claim/churn", ""},
+		{"storage bare", ByProblem("s", "", StorageURIProblem), "models/churn/7", "has no URI scheme"},
+		{"storage host", ByProblem("s", "", StorageURIProblem), "bucket.example.com/churn", "has no URI scheme"},
+		{"cpu ok", Quantity(), "500m", ""},
+		{"cpu whole", Quantity(), "2", ""},
+		{"memory ok", Quantity(), "8Gi", ""},
+		{"cpu lots", Quantity(), "lots", "not a Kubernetes quantity"},
+		{"memory unit", Quantity(), "8GB", "not a Kubernetes quantity"},
+		{"cpu negative", Quantity(), "-1", "is negative"},
 		{"blank", NotBlank(), "  ", "empty or only white space"},
 		{"not blank", NotBlank(), "x", ""},
 	}
@@ -93,5 +123,41 @@ func TestHTTPURLProblem(t *testing.T) {
 		if HTTPURLProblem(bad) == "" {
 			t.Errorf("%s accepted", bad)
 		}
+	}
+}
+
+func TestTagKeyProblem(t *testing.T) {
+	for _, ok := range []string{"owner", "team.name", "data/set", "a:b", "with space", "clé", strings.Repeat("k", 250)} {
+		if msg := TagKeyProblem(ok); msg != "" {
+			t.Errorf("%q: %s", ok, msg)
+		}
+	}
+	for bad, want := range map[string]string{
+		"":                       "cannot be empty",
+		strings.Repeat("k", 251): "at most 250",
+		"a=b":                    "character MLflow refuses",
+		"/abs":                   "plain relative path",
+		"a//b":                   "plain relative path",
+		"a/":                     "plain relative path",
+		"./a":                    "plain relative path",
+		"..":                     "plain relative path",
+		".":                      "plain relative path",
+	} {
+		if msg := TagKeyProblem(bad); !strings.Contains(msg, want) {
+			t.Errorf("%q: got %q, want %q", bad, msg, want)
+		}
+	}
+}
+
+func TestTagKeysNamesTheKey(t *testing.T) {
+	m := types.MapValueMust(types.StringType, map[string]attr.Value{"": types.StringValue("x"), "ok": types.StringValue("y")})
+	var resp validator.MapResponse
+	TagKeys().ValidateMap(context.Background(), validator.MapRequest{Path: path.Root("tags"), ConfigValue: m}, &resp)
+	if len(resp.Diagnostics) != 1 {
+		t.Fatalf("want one error, got %v", resp.Diagnostics)
+	}
+	d, ok := resp.Diagnostics[0].(diag.DiagnosticWithPath)
+	if !ok || !d.Path().Equal(path.Root("tags").AtMapKey("")) || !strings.Contains(d.Detail(), "cannot be empty") {
+		t.Fatalf("want the error on tags[\"\"], got %v", resp.Diagnostics)
 	}
 }

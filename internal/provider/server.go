@@ -1,0 +1,254 @@
+package provider
+
+import (
+	"context"
+	"fmt"
+	"math/big"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// NewServer returns the provider's protocol server: the framework's server
+// with two adjustments to diagnostics.
+//
+// Numbers: every number attribute of this provider is a 64-bit integer. The
+// framework converts a configuration's numbers before any validator runs, and
+// a value such as 99999999999999999999 fails that conversion with an error
+// that blames the provider ("This is always an error in the provider"). The
+// server finds such numbers first and reports them on their attribute, with
+// the fix; a configuration whose numbers fit goes to the framework unchanged.
+//
+// Where errors point: Terraform and OpenTofu show the source of an
+// attribute's error by walking the attribute's path through blocks only. A
+// path into a nested attribute, such as steps[0].name or schedule.timezone,
+// ends at the resource's header or, worse, at a top-level attribute that has
+// the same name as the nested one (steps[0].name pointed at the pipeline's
+// name). The server moves such errors to the top-level attribute that holds
+// the value, which Terraform shows, and starts the detail with the full path.
+func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
+	return func() (tfprotov6.ProviderServer, error) {
+		inner, err := providerserver.NewProtocol6WithError(New(version)())()
+		if err != nil {
+			return nil, err
+		}
+		return &diagnosticsServer{ProviderServer: inner}, nil
+	}
+}
+
+type diagnosticsServer struct {
+	tfprotov6.ProviderServer
+
+	once    sync.Once
+	schemas *tfprotov6.GetProviderSchemaResponse
+}
+
+// schema returns the block of a resource ("resource"), data source ("data")
+// or the provider (""), or nil.
+func (s *diagnosticsServer) schema(ctx context.Context, kind, typeName string) *tfprotov6.SchemaBlock {
+	s.once.Do(func() {
+		s.schemas, _ = s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	})
+	if s.schemas == nil {
+		return nil
+	}
+	var sch *tfprotov6.Schema
+	switch kind {
+	case "resource":
+		sch = s.schemas.ResourceSchemas[typeName]
+	case "data":
+		sch = s.schemas.DataSourceSchemas[typeName]
+	default:
+		sch = s.schemas.Provider
+	}
+	if sch == nil {
+		return nil
+	}
+	return sch.Block
+}
+
+var (
+	minInt64 = new(big.Float).SetInt64(-1 << 63)
+	maxInt64 = new(big.Float).SetInt64(1<<63 - 1)
+)
+
+// numberProblems returns an error diagnostic for each known number in config
+// that is not a whole number a 64-bit integer holds.
+func numberProblems(block *tfprotov6.SchemaBlock, config *tfprotov6.DynamicValue) []*tfprotov6.Diagnostic {
+	if block == nil || config == nil {
+		return nil
+	}
+	v, err := config.Unmarshal(block.ValueType())
+	if err != nil {
+		return nil // the framework reports what it cannot decode
+	}
+	var out []*tfprotov6.Diagnostic
+	_ = tftypes.Walk(v, func(p *tftypes.AttributePath, v tftypes.Value) (bool, error) {
+		if !v.Type().Is(tftypes.Number) || !v.IsKnown() || v.IsNull() {
+			return true, nil
+		}
+		var f big.Float
+		var why string
+		switch {
+		case v.As(&f) != nil:
+			return true, nil //nolint:nilerr // not readable as a number: the framework reports it
+		case !f.IsInt():
+			why = "is not a whole number; this attribute takes a whole number"
+		case f.Cmp(maxInt64) > 0 || f.Cmp(minInt64) < 0:
+			why = "is too large: numbers here are whole numbers from -9223372036854775808 to 9223372036854775807, " +
+				"and the attribute's documentation gives its own, smaller range"
+		default:
+			return true, nil
+		}
+		out = append(out, &tfprotov6.Diagnostic{
+			Severity:  tfprotov6.DiagnosticSeverityError,
+			Summary:   "Invalid number",
+			Detail:    fmt.Sprintf("%s %s. Give a value in the attribute's range.", f.Text('f', -1), why),
+			Attribute: p,
+		})
+		return true, nil
+	})
+	return relocate(block, out)
+}
+
+// relocate moves each diagnostic on a path into a nested attribute to the
+// top-level attribute that holds it, and names the full path in its detail.
+func relocate(block *tfprotov6.SchemaBlock, diags []*tfprotov6.Diagnostic) []*tfprotov6.Diagnostic {
+	if block == nil {
+		return diags
+	}
+	for _, d := range diags {
+		if d == nil || d.Attribute == nil {
+			continue
+		}
+		steps := d.Attribute.Steps()
+		if len(steps) < 2 {
+			continue
+		}
+		root, ok := steps[0].(tftypes.AttributeName)
+		if !ok || !isAttribute(block, string(root)) {
+			continue // a block (such as timeouts): Terraform finds those
+		}
+		if _, isIndex := steps[1].(tftypes.ElementKeyString); isIndex && len(steps) == 2 {
+			continue // a map's key: Terraform points at the key itself
+		}
+		if _, isIndex := steps[1].(tftypes.ElementKeyInt); isIndex && len(steps) == 2 {
+			continue // a list's element: Terraform points at the element itself
+		}
+		if at := pathString(steps); !strings.Contains(d.Detail, at) {
+			d.Detail = fmt.Sprintf("%s: %s", at, d.Detail)
+		}
+		d.Attribute = tftypes.NewAttributePath().WithAttributeName(string(root))
+	}
+	return diags
+}
+
+func isAttribute(block *tfprotov6.SchemaBlock, name string) bool {
+	for _, a := range block.Attributes {
+		if a.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// pathString writes steps as a configuration does: steps[0].name,
+// tags["team"].
+func pathString(steps []tftypes.AttributePathStep) string {
+	var b strings.Builder
+	for i, st := range steps {
+		switch st := st.(type) {
+		case tftypes.AttributeName:
+			if i > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(string(st))
+		case tftypes.ElementKeyInt:
+			fmt.Fprintf(&b, "[%d]", int64(st))
+		case tftypes.ElementKeyString:
+			fmt.Fprintf(&b, "[%q]", string(st))
+		default:
+			b.WriteString("[…]") // an element of a set has no index
+		}
+	}
+	return b.String()
+}
+
+func (s *diagnosticsServer) ValidateProviderConfig(ctx context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
+	if d := numberProblems(s.schema(ctx, "", ""), req.Config); len(d) > 0 {
+		return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config, Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.ValidateProviderConfig(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "", ""), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *diagnosticsServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
+	if d := numberProblems(s.schema(ctx, "", ""), req.Config); len(d) > 0 {
+		return &tfprotov6.ConfigureProviderResponse{Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.ConfigureProvider(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "", ""), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	if d := numberProblems(s.schema(ctx, "resource", req.TypeName), req.Config); len(d) > 0 {
+		return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.ValidateResourceConfig(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+// PlanResourceChange checks again: a number that came from a variable or
+// another resource is known only now.
+func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	if d := numberProblems(s.schema(ctx, "resource", req.TypeName), req.Config); len(d) > 0 {
+		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	if d := numberProblems(s.schema(ctx, "data", req.TypeName), req.Config); len(d) > 0 {
+		return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "data", req.TypeName), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	if d := numberProblems(s.schema(ctx, "data", req.TypeName), req.Config); len(d) > 0 {
+		return &tfprotov6.ReadDataSourceResponse{Diagnostics: d}, nil
+	}
+	resp, err := s.ProviderServer.ReadDataSource(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "data", req.TypeName), resp.Diagnostics)
+	}
+	return resp, err
+}
+
+func (s *diagnosticsServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
+	if resp != nil {
+		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
+	}
+	return resp, err
+}

@@ -1,0 +1,101 @@
+package provider
+
+import (
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
+)
+
+// A block with a top-level number, a nested object holding a number and a
+// list of objects, and a timeouts block.
+var testBlock = &tfprotov6.SchemaBlock{
+	Attributes: []*tfprotov6.SchemaAttribute{
+		{Name: "name", Type: tftypes.String, Optional: true},
+		{Name: "count", Type: tftypes.Number, Optional: true},
+		{Name: "scaling", NestedType: &tfprotov6.SchemaObject{Nesting: tfprotov6.SchemaObjectNestingModeSingle, Attributes: []*tfprotov6.SchemaAttribute{
+			{Name: "max_replicas", Type: tftypes.Number, Optional: true},
+		}}, Optional: true},
+		{Name: "steps", NestedType: &tfprotov6.SchemaObject{Nesting: tfprotov6.SchemaObjectNestingModeList, Attributes: []*tfprotov6.SchemaAttribute{
+			{Name: "name", Type: tftypes.String, Optional: true},
+		}}, Optional: true},
+		{Name: "tags", Type: tftypes.Map{ElementType: tftypes.String}, Optional: true},
+	},
+	BlockTypes: []*tfprotov6.SchemaNestedBlock{{TypeName: "timeouts", Nesting: tfprotov6.SchemaNestedBlockNestingModeSingle, Block: &tfprotov6.SchemaBlock{
+		Attributes: []*tfprotov6.SchemaAttribute{{Name: "create", Type: tftypes.String, Optional: true}},
+	}}},
+}
+
+func configWith(t *testing.T, count, maxReplicas *big.Float) *tfprotov6.DynamicValue {
+	t.Helper()
+	typ := testBlock.ValueType().(tftypes.Object)
+	scalingType := typ.AttributeTypes["scaling"].(tftypes.Object)
+	vals := map[string]tftypes.Value{}
+	for name, at := range typ.AttributeTypes {
+		vals[name] = tftypes.NewValue(at, nil)
+	}
+	vals["count"] = tftypes.NewValue(tftypes.Number, count)
+	vals["scaling"] = tftypes.NewValue(scalingType, map[string]tftypes.Value{"max_replicas": tftypes.NewValue(tftypes.Number, maxReplicas)})
+	dv, err := tfprotov6.NewDynamicValue(typ, tftypes.NewValue(typ, vals))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dv
+}
+
+func TestNumberProblems(t *testing.T) {
+	huge, _, _ := big.ParseFloat("99999999999999999999", 10, 512, big.ToNearestEven)
+	if d := numberProblems(testBlock, configWith(t, big.NewFloat(3), new(big.Float).SetInt64(1<<63-1))); len(d) != 0 {
+		t.Fatalf("numbers that fit: %v", d[0].Detail)
+	}
+	d := numberProblems(testBlock, configWith(t, big.NewFloat(2.5), huge))
+	if len(d) != 2 {
+		t.Fatalf("want 2 errors, got %d", len(d))
+	}
+	byPath := map[string]*tfprotov6.Diagnostic{}
+	for _, x := range d {
+		byPath[x.Attribute.String()] = x
+	}
+	if x := byPath[`AttributeName("count")`]; x == nil || !strings.Contains(x.Detail, "2.5 is not a whole number") {
+		t.Errorf("count: %+v", byPath)
+	}
+	// The nested number's error is on the top-level attribute, with the
+	// full path in the detail.
+	if x := byPath[`AttributeName("scaling")`]; x == nil || !strings.HasPrefix(x.Detail, "scaling.max_replicas: 99999999999999999999 is too large") {
+		t.Errorf("scaling: %+v", byPath)
+	}
+}
+
+func TestRelocate(t *testing.T) {
+	at := func(steps ...tftypes.AttributePathStep) *tftypes.AttributePath {
+		return tftypes.NewAttributePathWithSteps(steps)
+	}
+	diags := []*tfprotov6.Diagnostic{
+		{Detail: "bad step name.", Attribute: at(tftypes.AttributeName("steps"), tftypes.ElementKeyInt(1), tftypes.AttributeName("name"))},
+		{Detail: "Attribute scaling.max_replicas value must be at least 1.", Attribute: at(tftypes.AttributeName("scaling"), tftypes.AttributeName("max_replicas"))},
+		{Detail: "empty key.", Attribute: at(tftypes.AttributeName("tags"), tftypes.ElementKeyString(""))},
+		{Detail: "bad duration.", Attribute: at(tftypes.AttributeName("timeouts"), tftypes.AttributeName("create"))},
+		{Detail: "bad name.", Attribute: at(tftypes.AttributeName("name"))},
+		{Detail: "no path."},
+	}
+	relocate(testBlock, diags)
+	want := []struct{ detail, path string }{
+		{"steps[1].name: bad step name.", `AttributeName("steps")`},
+		{"Attribute scaling.max_replicas value must be at least 1.", `AttributeName("scaling")`}, // names the path already
+		{"empty key.", `AttributeName("tags").ElementKeyString("")`},                             // Terraform shows map keys
+		{"bad duration.", `AttributeName("timeouts").AttributeName("create")`},                   // blocks too
+		{"bad name.", `AttributeName("name")`},
+		{"no path.", ""},
+	}
+	for i, w := range want {
+		got := ""
+		if diags[i].Attribute != nil {
+			got = diags[i].Attribute.String()
+		}
+		if diags[i].Detail != w.detail || got != w.path {
+			t.Errorf("%d: got %q on %s, want %q on %s", i, diags[i].Detail, got, w.detail, w.path)
+		}
+	}
+}

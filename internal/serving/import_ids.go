@@ -1,0 +1,29 @@
+package serving
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// parseEndpointID parses mlops_endpoint's import ID, `<namespace>/<name>`
+// (INTERFACE.md). It returns the parts and "", or a problem (the
+// diagnostic's detail) that names the format and quotes the ID. Neither part
+// may be empty or hold white space or another '/', so formatting the parts
+// again (endpointID) gives back the ID.
+func parseEndpointID(id string) (namespace, name, problem string) {
+	namespace, name, ok := strings.Cut(id, "/")
+	if !ok || !idPart(namespace) || !idPart(name) {
+		return "", "", fmt.Sprintf("The import ID of mlops_endpoint is `<namespace>/<name>`, such as `ml-serving/churn`; got %q.", id)
+	}
+	return namespace, name, ""
+}
+
+// endpointID formats mlops_endpoint's ID.
+func endpointID(namespace, name string) string { return namespace + "/" + name }
+
+// idPart reports whether s can be a namespace or a name in an ID: not empty,
+// no '/' and no white space (Kubernetes names have neither).
+func idPart(s string) bool {
+	return s != "" && !strings.ContainsFunc(s, func(r rune) bool { return r == '/' || unicode.IsSpace(r) })
+}
