@@ -28,6 +28,11 @@
 #   scripts/kube-server.sh stop    # stop all (the next start is a fresh, empty cluster)
 #   scripts/kube-server.sh clean   # stop and remove the state
 #   scripts/kube-server.sh env     # prints `export KUBECONFIG=...` and `export MLOPS_ARGO_SERVER=http://...`
+#   scripts/kube-server.sh pid NAME            # prints a running component's PID
+#   scripts/kube-server.sh restart-apiserver [SECONDS]
+#                                  # fault injection (scripts/faults.sh): kills kube-apiserver
+#                                  # (SIGKILL, by PID), waits SECONDS (default 0), starts it again
+#                                  # with the same flags and port, and waits until it is ready
 #
 # MLOPS_KUBE_DIR moves the state (the tests use .run/kube-test). Each
 # component logs to NAME.log and records NAME.pid there; logs are kept after
@@ -43,10 +48,12 @@ components=(etcd apiserver controller-manager scheduler kwok kserve argo argo-se
 
 alive() { [ -f "$dir/$1.pid" ] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
 
-# run NAME CMD... starts CMD in its own process group, logging to NAME.log.
+# run NAME CMD... starts CMD in its own process group, logging to NAME.log,
+# and records CMD in NAME.cmd (restart-apiserver starts it again from there).
 run() {
   local name=$1
   shift
+  printf '%q ' "$@" >"$dir/$name.cmd"
   setsid "$@" >"$dir/$name.log" 2>&1 </dev/null &
   echo $! >"$dir/$name.pid"
 }
@@ -141,10 +148,12 @@ start() {
     --initial-cluster "mlops=http://127.0.0.1:$peer_port" --quota-backend-bytes 4294967296 \
     --watch-progress-notify-interval 5s --unsafe-no-fsync
   log "starting kube-apiserver on 127.0.0.1:$api_port"
+  # Services get addresses from a /16: KServe makes a ClusterIP Service per
+  # endpoint, and the load bench (bench/load.sh) makes 1000 (a /24 has 254).
   run apiserver "$TOOLS_BIN/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" \
     --tls-cert-file "$dir/server.crt" --tls-private-key-file "$dir/server.key" --client-ca-file "$dir/ca.crt" \
-    --service-cluster-ip-range 10.0.0.0/24 --service-account-issuer https://kubernetes.default.svc \
+    --service-cluster-ip-range 10.0.0.0/16 --service-account-issuer https://kubernetes.default.svc \
     --service-account-key-file "$dir/sa.pub" --service-account-signing-key-file "$dir/sa.key" \
     --token-auth-file "$dir/tokens.csv" --authorization-mode AlwaysAllow \
     --enable-admission-plugins ServiceAccount,NamespaceLifecycle --enable-priority-and-fairness=false
@@ -235,10 +244,31 @@ CFG
   log "Kubernetes cluster is up at $url (KUBECONFIG=$kc)"
 }
 
+# restart_apiserver SECONDS: see the usage above. The old log is kept as
+# apiserver.log.N.
+restart_apiserver() {
+  local down=${1:-0} pid url n=1
+  [ -f "$dir/apiserver.cmd" ] && [ -f "$dir/kubeconfig" ] || die "no cluster in $dir (start it first)"
+  if alive apiserver; then
+    pid=$(cat "$dir/apiserver.pid")
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+  fi
+  sleep "$down"
+  while [ -e "$dir/apiserver.log.$n" ]; do n=$((n + 1)); done
+  mv "$dir/apiserver.log" "$dir/apiserver.log.$n" 2>/dev/null || true
+  eval "run apiserver $(cat "$dir/apiserver.cmd")"
+  url=$(sed -n 's/^ *server: //p' "$dir/kubeconfig")
+  wait_for apiserver 120 api_ready "$url"
+  log "kube-apiserver restarted at $url"
+}
+
 case "${1:-}" in
   start) start ;;
+  pid) alive "${2:-}" && cat "$dir/$2.pid" ;;
+  restart-apiserver) restart_apiserver "${2:-0}" ;;
   stop) stop ;;
   clean) stop; rm -rf "$dir" ;;
   env) [ -f "$envfile" ] && cat "$envfile" ;;
-  *) echo "usage: $0 start|stop|clean|env" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|clean|env|pid NAME|restart-apiserver [SECONDS]" >&2; exit 2 ;;
 esac

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# The fault suite: applies registry objects and endpoints with the provider
+# built from this checkout while real faults happen, applies again, plans, and
+# prints one row per scenario (objects in state and on the server, orphans,
+# duplicates, objects destroyed without need, panics, seconds). It fails when
+# any scenario leaves an orphan, a duplicate or a needless destroy, panics, or
+# does not converge (the re-apply fails or the plan after it is not empty).
+#
+#   ./scripts/faults.sh            # every scenario (about 10 minutes)
+#   ./scripts/faults.sh --short    # four of them, for the test command
+#   ./scripts/faults.sh --only 'MLflow'   # scenarios matching a pattern
+#
+# The faults go through real processes: MLflow and kube-apiserver are killed
+# (SIGKILL, by the PIDs their scripts record) and restarted; Terraform is
+# killed mid-rollout; toxiproxy (scripts/install-toxiproxy.sh) sits in front
+# of each server and injects latency, resets, timeouts and 429/503 bursts. The
+# suite starts its own MLflow and cluster (state under .run/faults-mlflow and
+# .run/faults-kube), its own toxiproxy, and stops them all at the end. Its
+# configurations, states and logs (Terraform's, the provider's at WARN) are
+# kept under .run/faults/<scenario>/. The driver is cmd/mlops-faults (test
+# infrastructure).
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+start=$(date +%s)
+work="$RUN_DIR/faults"
+export MLOPS_MLFLOW_DIR="$RUN_DIR/faults-mlflow" MLOPS_KUBE_DIR="$RUN_DIR/faults-kube"
+toxi_pid=""
+cleanup() {
+  [ -n "$toxi_pid" ] && kill "$toxi_pid" 2>/dev/null || true
+  "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true
+  "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+rm -rf "$work"; mkdir -p "$work/provider"
+
+log "installing tools (cached under .tools/)"
+terraform=$("$ROOT/scripts/install-terraform.sh")
+toxiproxy=$("$ROOT/scripts/install-toxiproxy.sh")
+
+log "starting MLflow and the cluster (fresh state under .run/faults-*), building the provider and the driver"
+"$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1
+"$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
+"$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
+mlflow_pid=$!
+"$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
+kube_pid=$!
+go build -o "$work/provider/terraform-provider-mlops" .
+go build -o "$work/mlops-faults" ./cmd/mlops-faults
+cat >"$work/terraformrc" <<CFG
+provider_installation {
+  dev_overrides { "mlopsprovider/mlops" = "$work/provider" }
+  direct {}
+}
+CFG
+toxi_port=$(free_port)
+"$toxiproxy" -host 127.0.0.1 -port "$toxi_port" >"$work/toxiproxy.log" 2>&1 &
+toxi_pid=$!
+wait_http "http://127.0.0.1:$toxi_port/version" 30 || die "toxiproxy did not start (log: $work/toxiproxy.log)"
+wait "$mlflow_pid" || { cat "$work/mlflow-start.log" >&2; die "MLflow did not start"; }
+wait "$kube_pid" || { tail -n 30 "$work/kube-start.log" >&2; die "the cluster did not start"; }
+log "servers up in $(( $(date +%s) - start ))s; running the scenarios"
+
+set +e
+"$work/mlops-faults" --root "$ROOT" --work "$work" --terraform "$terraform" --terraformrc "$work/terraformrc" \
+  --toxiproxy-api "http://127.0.0.1:$toxi_port" --mlflow-dir "$MLOPS_MLFLOW_DIR" --kube-dir "$MLOPS_KUBE_DIR" "$@"
+rc=$?
+set -e
+log "fault suite done in $(( $(date +%s) - start ))s (logs: $work/<scenario>/)"
+exit $rc
