@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -156,9 +157,31 @@ func (c *Client) Resource(gvr schema.GroupVersionResource, namespace string) dyn
 	return c.dyn.Resource(gvr).Namespace(namespace)
 }
 
+// retryFor bounds how long Get, Apply and Delete retry a request that
+// failed transiently (see Transient): long enough for an API server restart,
+// short enough that a server that is down fails a plan soon.
+const retryFor = time.Minute
+
+// retry calls call until it succeeds, fails for good, ctx ends, or retryFor
+// has passed. Only idempotent requests are retried: a GET, a server-side
+// apply (the same patch twice is the same object) and a DELETE.
+func retry[T any](ctx context.Context, call func() (T, error)) (T, error) {
+	deadline := time.Now().Add(retryFor)
+	backoff := 100 * time.Millisecond
+	for {
+		v, err := call()
+		if err == nil || !Transient(err) || time.Now().Add(backoff).After(deadline) || !sleepCtx(ctx, backoff) {
+			return v, err
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
 // Get reads one object.
 func (c *Client) Get(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {
-	return c.Resource(gvr, namespace).Get(ctx, name, metav1.GetOptions{})
+	return retry(ctx, func() (*unstructured.Unstructured, error) {
+		return c.Resource(gvr, namespace).Get(ctx, name, metav1.GetOptions{})
+	})
 }
 
 // Apply server-side-applies obj with the provider's field manager, taking
@@ -169,14 +192,18 @@ func (c *Client) Apply(ctx context.Context, gvr schema.GroupVersionResource, obj
 		return nil, err
 	}
 	force := true
-	return c.Resource(gvr, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
-		metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+	return retry(ctx, func() (*unstructured.Unstructured, error) {
+		return c.Resource(gvr, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
+			metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
+	})
 }
 
 // Delete deletes one object; "not found" is success.
 func (c *Client) Delete(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
 	policy := metav1.DeletePropagationBackground
-	err := c.Resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	_, err := retry(ctx, func() (struct{}, error) {
+		return struct{}{}, c.Resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+	})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}

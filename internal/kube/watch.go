@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 	"syscall"
 	"time"
 
@@ -72,6 +73,7 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 		err    error
 	}
 	updates := make(chan update, 64)
+	var unreachable lastFailure // the transient failure not yet followed by a success
 	for i, q := range queries {
 		go func() {
 			send := func(u update) bool {
@@ -92,12 +94,14 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 						send(update{i: i, err: err})
 						return
 					}
+					unreachable.set(err)
 					if !sleepCtx(ctx, backoff) {
 						return
 					}
 					backoff = min(2*backoff, 2*time.Second)
 					continue
 				}
+				unreachable.set(nil)
 				if !send(update{i: i, list: list.Items, listed: true}) {
 					return
 				}
@@ -109,6 +113,9 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 					if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
 						send(update{i: i, err: err})
 						return
+					}
+					if Transient(err) {
+						unreachable.set(err)
 					}
 					if !sleepCtx(ctx, backoff) {
 						return
@@ -143,6 +150,9 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 	for {
 		select {
 		case <-ctx.Done():
+			if since, err := unreachable.get(); err != nil {
+				return &UnreachableError{Err: err, Since: since, cause: ctx.Err()}
+			}
 			return ctx.Err()
 		case u := <-updates:
 			if u.err != nil {
@@ -235,4 +245,42 @@ func (c *Client) WaitFor(ctx context.Context, gvr schema.GroupVersionResource, n
 		return last, false, fmt.Errorf("watching %s %s/%s: %w", gvr.Resource, namespace, name, err)
 	}
 	return last, gone, nil
+}
+
+// UnreachableError ends a wait whose time ran out while the API server could
+// not be reached: what the object became is unknown. It wraps the context's
+// error, so errors.Is(err, context.DeadlineExceeded) holds.
+type UnreachableError struct {
+	Err   error     // the last failure
+	Since time.Time // when the failures began
+	cause error
+}
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%v: the Kubernetes API server could not be reached since %s (last error: %v)",
+		e.cause, e.Since.Format(time.TimeOnly), e.Err)
+}
+func (e *UnreachableError) Unwrap() error { return e.cause }
+
+// lastFailure records a transient failure and when the run of failures
+// began; a success clears it.
+type lastFailure struct {
+	mu    sync.Mutex
+	err   error
+	since time.Time
+}
+
+func (f *lastFailure) set(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if err != nil && f.err == nil {
+		f.since = time.Now()
+	}
+	f.err = err
+}
+
+func (f *lastFailure) get() (since time.Time, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.since, f.err
 }

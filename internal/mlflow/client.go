@@ -354,6 +354,25 @@ func (e *connError) neverSent() bool {
 	return errors.Is(e.err, syscall.ECONNREFUSED)
 }
 
+// IsAmbiguous reports a failed request that the server may have carried
+// out all the same: the connection broke after the request was sent, or the
+// answer was a timeout or an error from a proxy (408, 500, 502, 504). A
+// create that fails so may have created its object.
+func IsAmbiguous(err error) bool {
+	var ce *connError
+	if errors.As(err, &ce) {
+		return !ce.neverSent()
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		switch ae.StatusCode {
+		case http.StatusRequestTimeout, http.StatusInternalServerError, http.StatusBadGateway, http.StatusGatewayTimeout:
+			return true
+		}
+	}
+	return false
+}
+
 func retryable(req request, status int, err error) bool {
 	var ce *connError
 	if errors.As(err, &ce) {

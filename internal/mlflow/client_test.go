@@ -566,3 +566,100 @@ func TestRequestTimeoutIsToldApartFromTheOperationDeadline(t *testing.T) {
 		t.Fatalf("request cut by the operation's deadline: IsRequestTimeout = %v, DeadlineExceeded = %v (err %v)", ok, errors.Is(err, context.DeadlineExceeded), err)
 	}
 }
+
+// fakeRegistry answers model-versions/create and model-versions/search; lose
+// decides, per create call (1, 2, …), whether the version is registered and
+// whether the answer is lost (the connection is closed instead).
+type fakeRegistry struct {
+	creates  atomic.Int32
+	versions []ModelVersion
+	lose     func(call int32) (register, lost bool)
+}
+
+func (f *fakeRegistry) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/model-versions/create"):
+		var in CreateModelVersionInput
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		register, lost := f.lose(f.creates.Add(1))
+		var mv ModelVersion
+		if register {
+			mv = ModelVersion{Name: in.Name, Version: fmt.Sprint(len(f.versions) + 1), Source: in.Source, RunID: in.RunID,
+				Description: in.Description, CreationTimestamp: time.Now().UnixMilli(), Status: "READY"}
+			f.versions = append(f.versions, mv)
+		}
+		if lost {
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			_ = conn.Close()
+			return
+		}
+		_ = json.NewEncoder(w).Encode(map[string]any{"model_version": mv})
+	case strings.HasSuffix(r.URL.Path, "/model-versions/search"):
+		_ = json.NewEncoder(w).Encode(map[string]any{"model_versions": f.versions})
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func TestCreateModelVersionCheckedRecoversALostAnswer(t *testing.T) {
+	in := CreateModelVersionInput{Name: "churn", Source: "s3://b/churn/7", Description: "d"}
+	for _, tc := range []struct {
+		name          string
+		lose          func(int32) (bool, bool)
+		versions      []ModelVersion // registered before the create
+		wantCreates   int32
+		wantVersion   string
+		wantRecovered bool
+		wantErr       string
+	}{
+		{name: "registered, answer lost: found, not sent again",
+			lose: func(n int32) (bool, bool) { return true, true }, wantCreates: 1, wantVersion: "1", wantRecovered: true},
+		{name: "not registered, answer lost: sent again",
+			lose: func(n int32) (bool, bool) { return n > 1, n == 1 }, wantCreates: 2, wantVersion: "1"},
+		{name: "an older version of the same source is not taken for it",
+			versions: []ModelVersion{{Name: "churn", Version: "1", Source: "s3://b/churn/7", Description: "d", CreationTimestamp: time.Now().Add(-time.Hour).UnixMilli()}},
+			lose:     func(n int32) (bool, bool) { return true, true }, wantCreates: 1, wantVersion: "2", wantRecovered: true},
+		{name: "never registered: out of attempts",
+			lose: func(n int32) (bool, bool) { return false, true }, wantCreates: 3, wantErr: "no answer from the server"},
+		{name: "two matching versions: ambiguous, names them",
+			versions: []ModelVersion{{Name: "churn", Version: "1", Source: "s3://b/churn/7", Description: "d", CreationTimestamp: time.Now().UnixMilli()}},
+			lose:     func(n int32) (bool, bool) { return true, true }, wantCreates: 1, wantErr: "versions 1, 2 match what was sent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := &fakeRegistry{versions: tc.versions, lose: tc.lose}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			c := testClient(t, srv.URL)
+			c.sleep = func(context.Context, time.Duration) error { return nil }
+			mv, recovered, err := c.CreateModelVersionChecked(context.Background(), in)
+			if f.creates.Load() != tc.wantCreates {
+				t.Errorf("%d creates sent, want %d", f.creates.Load(), tc.wantCreates)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || mv.Version != tc.wantVersion || recovered != tc.wantRecovered {
+				t.Fatalf("got version %+v recovered %v err %v; want version %s recovered %v", mv, recovered, err, tc.wantVersion, tc.wantRecovered)
+			}
+			if registered := len(f.versions) - len(tc.versions); registered != 1 {
+				t.Fatalf("%d versions registered by the create, want exactly 1", registered)
+			}
+		})
+	}
+}
+
+func TestIsAmbiguous(t *testing.T) {
+	refused := &connError{err: &net.OpError{Op: "dial", Err: errors.New("connection refused")}}
+	reset := &connError{err: errors.New("read: connection reset by peer")}
+	if IsAmbiguous(refused) || !IsAmbiguous(reset) {
+		t.Fatalf("refused ambiguous=%v (want false), reset ambiguous=%v (want true)", IsAmbiguous(refused), IsAmbiguous(reset))
+	}
+	for status, want := range map[int]bool{500: true, 502: true, 504: true, 408: true, 503: false, 429: false, 400: false} {
+		if got := IsAmbiguous(&APIError{StatusCode: status}); got != want {
+			t.Errorf("HTTP %d: ambiguous=%v, want %v", status, got, want)
+		}
+	}
+}

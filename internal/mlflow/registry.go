@@ -2,10 +2,12 @@ package mlflow
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // SearchPageSize is the page size the client asks for; MLflow allows up to
@@ -162,6 +164,78 @@ func (c *Client) CreateModelVersion(ctx context.Context, in CreateModelVersionIn
 		return nil, err
 	}
 	return &out.ModelVersion, nil
+}
+
+// AmbiguousCreateError is a create whose answer was lost (IsAmbiguous) and
+// whose effect could not be settled: either several versions match what was
+// sent (Candidates), or the search for them failed (SearchErr).
+type AmbiguousCreateError struct {
+	Err        error
+	Candidates []ModelVersion
+	SearchErr  error
+}
+
+func (e *AmbiguousCreateError) Error() string {
+	switch {
+	case e.SearchErr != nil:
+		return fmt.Sprintf("%v; whether the version was registered is unknown: looking for it failed: %v", e.Err, e.SearchErr)
+	default:
+		var vs []string
+		for _, v := range e.Candidates {
+			vs = append(vs, v.Version)
+		}
+		return fmt.Sprintf("%v; the version may have been registered: versions %s match what was sent", e.Err, strings.Join(vs, ", "))
+	}
+}
+func (e *AmbiguousCreateError) Unwrap() error { return e.Err }
+
+// createCheckAttempts bounds how often CreateModelVersionChecked sends the
+// create when each answer is lost and no version was registered.
+const createCheckAttempts = 3
+
+// createClockSkew is how far the server's clock may be behind the
+// provider's when telling a version registered by this create from older
+// ones.
+const createClockSkew = 30 * time.Second
+
+// CreateModelVersionChecked registers a version like CreateModelVersion,
+// but when the answer is lost (the connection broke after the request was
+// sent, or a proxy answered 500/502/504) it looks before it reports failure:
+// a version of the model registered since the create began with the same
+// source, run and description is the one it made, and is returned with
+// recovered set. When none is found the create is sent again (at most
+// createCheckAttempts times in all); when several are found, an
+// AmbiguousCreateError lists them.
+func (c *Client) CreateModelVersionChecked(ctx context.Context, in CreateModelVersionInput) (mv *ModelVersion, recovered bool, err error) {
+	since := time.Now().Add(-createClockSkew).UnixMilli()
+	for attempt := 1; ; attempt++ {
+		mv, err := c.CreateModelVersion(ctx, in)
+		if err == nil || !IsAmbiguous(err) {
+			return mv, false, err
+		}
+		// Let a request the server did receive finish, then look.
+		if serr := c.sleep(ctx, time.Second); serr != nil {
+			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
+		}
+		found, serr := c.SearchModelVersions(ctx, ModelFilter(in.Name))
+		if serr != nil {
+			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
+		}
+		var matches []ModelVersion
+		for _, v := range found {
+			if v.CreationTimestamp >= since && v.Source == in.Source && (in.RunID == "" || v.RunID == in.RunID) && v.Description == in.Description {
+				matches = append(matches, v)
+			}
+		}
+		switch {
+		case len(matches) == 1:
+			return &matches[0], true, nil
+		case len(matches) > 1:
+			return nil, false, &AmbiguousCreateError{Err: err, Candidates: matches}
+		case attempt >= createCheckAttempts:
+			return nil, false, err // not registered, and out of attempts
+		}
+	}
 }
 
 // GetModelVersion reads one version.

@@ -210,10 +210,26 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	mv, err := c.CreateModelVersion(ctx, in)
-	if err != nil {
+	mv, recovered, err := c.CreateModelVersionChecked(ctx, in)
+	var ambiguous *mlflow.AmbiguousCreateError
+	switch {
+	case errors.As(err, &ambiguous):
+		advice := "Look at the model's versions in MLflow"
+		if len(ambiguous.Candidates) > 0 {
+			advice = fmt.Sprintf("If one of them is the version this resource should manage, import it (`terraform import <address> %s/%s`) and delete the others; "+
+				"otherwise delete them", name, ambiguous.Candidates[0].Version)
+		}
+		resp.Diagnostics.AddError("Error creating model version",
+			fmt.Sprintf("MLflow's answer to the create of a version of %q from %s was lost, and the version may exist: %v.\n\n%s, then apply again.",
+				name, in.Source, err, advice))
+		return
+	case err != nil:
 		diags.AddAPIError(&resp.Diagnostics, "creating", modelVersionKind, name+" from "+in.Source, err)
 		return
+	case recovered:
+		resp.Diagnostics.AddWarning("Model version create answer lost",
+			fmt.Sprintf("MLflow's answer to the create was lost (the connection broke or a proxy failed). The provider looked before reporting a failure "+
+				"and found version %s of %q, registered from %s since the create began; it is recorded in the state.", mv.Version, name, in.Source))
 	}
 	id := name + "/" + mv.Version
 

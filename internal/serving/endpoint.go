@@ -105,6 +105,12 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.Traffic = types.MapUnknown(types.Int64Type)
 		plan.Conditions = types.ListUnknown(conditionType)
 	}
+	// A create whose wait could not be confirmed: wait again now.
+	if state != nil && !state.Ready.ValueBool() && plan.WaitForReady.ValueBool() {
+		if mark, d := req.Private.GetKey(ctx, privateWaitUnconfirmed); len(mark) > 0 && !d.HasError() {
+			plan.Ready = types.BoolUnknown()
+		}
+	}
 	if state == nil && !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
 		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
 	}
@@ -246,7 +252,14 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 		}
 		if plan.WaitForReady.ValueBool() || i < len(steps)-1 {
-			if obj = r.waitReady(ctx, c, spec, "creating", &resp.Diagnostics); resp.Diagnostics.HasError() {
+			var unconfirmed bool
+			obj, unconfirmed = r.waitReady(ctx, c, spec, "creating", &resp.Diagnostics)
+			if unconfirmed {
+				// Recorded, not failed: the next plan resumes the wait.
+				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, []byte(`true`))...)
+				return
+			}
+			if resp.Diagnostics.HasError() {
 				if obj != nil {
 					flatten(ctx, obj, &plan, &resp.Diagnostics)
 					resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -283,6 +296,9 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 	flatten(ctx, obj, &state, &resp.Diagnostics)
+	if state.Ready.ValueBool() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, nil)...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 }
 
@@ -344,7 +360,7 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 		if plan.WaitForReady.ValueBool() {
-			if waited := r.waitReady(ctx, c, want, "updating", &resp.Diagnostics); waited != nil {
+			if waited, _ := r.waitReady(ctx, c, want, "updating", &resp.Diagnostics); waited != nil {
 				obj = waited
 			}
 		}
@@ -352,8 +368,16 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 	if obj != nil {
 		flatten(ctx, obj, &plan, &resp.Diagnostics)
 	}
+	if !resp.Diagnostics.HasError() {
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, nil)...)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
+
+// privateWaitUnconfirmed marks, in the endpoint's private state, a create
+// whose wait could not reach the API server (see waitReady). While it is
+// set and the endpoint is not ready, the plan shows an update that waits.
+const privateWaitUnconfirmed = "wait_unconfirmed"
 
 func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
 	var state endpointModel

@@ -91,7 +91,7 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 		addKubeError(d, "updating", id, err)
 		return nil, true
 	}
-	if waited := r.waitReady(ctx, c, want, "updating", d); waited != nil {
+	if waited, _ := r.waitReady(ctx, c, want, "updating", d); waited != nil {
 		obj = waited
 	}
 	return obj, false
@@ -108,7 +108,7 @@ func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable 
 		return nil
 	}
 	var d diag.Diagnostics
-	if waited := r.waitReady(ctx, c, stable, "updating", &d); waited != nil {
+	if waited, _ := r.waitReady(ctx, c, stable, "updating", &d); waited != nil {
 		return waited
 	}
 	return obj

@@ -32,10 +32,23 @@ var (
 // predictor's annotations, and they are all available; KServe reports the
 // endpoint Ready and each canary ready. A new pod that crashes fails the
 // wait at once, with the container's exit code and message.
-func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) *unstructured.Unstructured {
+//
+// A wait that runs out of time while the Kubernetes API server cannot be
+// reached has seen nothing to judge by. After a create it is not an error:
+// an error would make Terraform taint the endpoint and replace it on the next
+// apply, though it may be serving. unconfirmed is then true and a warning
+// says so; the endpoint records it, and the next plan resumes the wait.
+func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) (last *unstructured.Unstructured, unconfirmed bool) {
 	id := spec.Namespace + "/" + spec.Name
 	last, rd, gone, err := waitServing(ctx, c, spec)
+	var unreachable *kube.UnreachableError
 	switch {
+	case errors.As(err, &unreachable) && action == "creating":
+		d.AddWarning("Endpoint created, readiness not confirmed",
+			fmt.Sprintf("The InferenceService %s was created and is recorded in the state, but whether it became ready is unknown: %v.\n\n"+
+				"It is not marked tainted, so the next apply does not replace it. The next plan shows `ready` changing, and applying it "+
+				"resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).", id, err))
+		return last, true
 	case gone:
 		d.AddError(fmt.Sprintf("Error %s endpoint", action), fmt.Sprintf("The InferenceService %s was deleted while waiting for it to become ready.", id))
 	case errors.Is(err, context.DeadlineExceeded):
@@ -50,7 +63,7 @@ func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec e
 			fmt.Sprintf("The InferenceService %s cannot become ready: %s: %s.\n\n"+
 				"The endpoint stays in the state; fix the model (or its storage URI) and apply again.", id, rd.Reason, rd.Message))
 	}
-	return last
+	return last, false
 }
 
 // waitServing is the wait of waitReady without diagnostics: the last

@@ -1,0 +1,105 @@
+package kube
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+)
+
+var testGVR = schema.GroupVersionResource{Group: "serving.kserve.io", Version: "v1beta1", Resource: "inferenceservices"}
+
+func clientFor(t *testing.T, host string) *Client {
+	t.Helper()
+	dyn, err := dynamic.NewForConfig(&rest.Config{Host: host})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return NewFromDynamic(dyn)
+}
+
+// closedPort returns an address on which nothing listens: connections to it
+// are refused, as they are while an API server restarts.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	_ = l.Close()
+	return "http://" + addr
+}
+
+// A wait whose time runs out while the API server refuses connections says
+// so (UnreachableError), and is still a deadline error for its callers.
+func TestWatchUnreachableUntilDeadline(t *testing.T) {
+	c := clientFor(t, closedPort(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	err := c.Watch(ctx, []Query{Named(testGVR, "ns", "e")}, func(Snapshot) (bool, error) { return false, nil })
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || !errors.Is(err, context.DeadlineExceeded) || !Transient(ue.Err) {
+		t.Fatalf("want an UnreachableError wrapping the deadline, got %T %v", err, err)
+	}
+}
+
+// A wait that ran out of time while the server answered is a plain deadline
+// error: the object was seen, and was not ready.
+func TestWatchDeadlineWhileReachable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.URL.Query().Get("watch") == "true" {
+			<-r.Context().Done() // a watch that sees no change
+			return
+		}
+		fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceServiceList","metadata":{"resourceVersion":"1"},"items":[]}`)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	err := clientFor(t, srv.URL).Watch(ctx, []Query{Named(testGVR, "ns", "e")}, func(Snapshot) (bool, error) { return false, nil })
+	var ue *UnreachableError
+	if errors.As(err, &ue) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want a plain deadline error, got %T %v", err, err)
+	}
+}
+
+// Get, Apply and Delete retry what a restarting API server answers (here
+// 503 twice), and not what it refuses for good.
+func TestRequestsRetryTransientFailures(t *testing.T) {
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		n := calls.Add(1)
+		switch {
+		case r.URL.Path == "/apis/serving.kserve.io/v1beta1/namespaces/ns/inferenceservices/forbidden":
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403}`)
+		case n <= 2:
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"ServiceUnavailable","code":503}`)
+		default:
+			fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"name":"e","namespace":"ns"}}`)
+		}
+	}))
+	defer srv.Close()
+	c := clientFor(t, srv.URL)
+	obj, err := c.Get(context.Background(), testGVR, "ns", "e")
+	if err != nil || obj.GetName() != "e" || calls.Load() != 3 {
+		t.Fatalf("Get: %v after %d calls, want the object after 3", err, calls.Load())
+	}
+	calls.Store(10)
+	if _, err := c.Get(context.Background(), testGVR, "ns", "forbidden"); err == nil || calls.Load() != 11 {
+		t.Fatalf("a 403 is final: %v after %d calls, want an error after 1", err, calls.Load()-10)
+	}
+}
