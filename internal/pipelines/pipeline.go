@@ -47,6 +47,7 @@ var (
 	_ resource.Resource                   = &pipelineResource{}
 	_ resource.ResourceWithConfigure      = &pipelineResource{}
 	_ resource.ResourceWithImportState    = &pipelineResource{}
+	_ resource.ResourceWithIdentity       = &pipelineResource{}
 	_ resource.ResourceWithModifyPlan     = &pipelineResource{}
 	_ resource.ResourceWithValidateConfig = &pipelineResource{}
 )
@@ -60,6 +61,14 @@ func Resources() []func() resource.Resource {
 func NewPipelineResource() resource.Resource { return &pipelineResource{} }
 
 type pipelineResource struct{ data *conns.ProviderData }
+
+// pipelineIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var pipelineIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "namespace", Description: "Namespace of the WorkflowTemplate."}, {Name: "name", Description: "Name of the pipeline."}})
+
+func (r *pipelineResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	pipelineIdentity.Schema(resp)
+}
 
 func (r *pipelineResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_pipeline"
@@ -109,6 +118,7 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 }
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan pipelineModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.kube(&resp.Diagnostics)
@@ -166,6 +176,7 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state pipelineModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.kube(&resp.Diagnostics)
@@ -217,6 +228,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, state pipelineModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -318,12 +330,16 @@ func (r *pipelineResource) deleteAndWait(ctx context.Context, c *kube.Client, gv
 }
 
 func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ns, name, problem := parsePipelineID(req.ID)
+	importID := req.ID
+	if v, ok := pipelineIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = v["namespace"] + "/" + v["name"]
+	}
+	ns, name, problem := parsePipelineID(importID)
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -22,6 +23,7 @@ var (
 	_ resource.Resource                = &modelAliasResource{}
 	_ resource.ResourceWithConfigure   = &modelAliasResource{}
 	_ resource.ResourceWithImportState = &modelAliasResource{}
+	_ resource.ResourceWithIdentity    = &modelAliasResource{}
 	_ resource.ResourceWithModifyPlan  = &modelAliasResource{}
 )
 
@@ -39,6 +41,14 @@ type modelAliasModel struct {
 }
 
 const modelAliasKind = "model alias"
+
+// modelAliasIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var modelAliasIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "model_name", Description: "Name of the registered model."}, {Name: "alias", Description: "The alias, such as `champion`."}})
+
+func (r *modelAliasResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	modelAliasIdentity.Schema(resp)
+}
 
 func (r *modelAliasResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_model_alias"
@@ -84,6 +94,7 @@ func (r *modelAliasResource) ModifyPlan(_ context.Context, req resource.ModifyPl
 }
 
 func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan modelAliasModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.client(&resp.Diagnostics)
@@ -119,6 +130,7 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state modelAliasModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
@@ -142,6 +154,7 @@ func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest,
 }
 
 func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan modelAliasModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.client(&resp.Diagnostics)
@@ -186,14 +199,18 @@ func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequ
 }
 
 func (r *modelAliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name, alias, problem := parseModelAliasID(req.ID)
+	importID := req.ID
+	if v, ok := modelAliasIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = modelAliasID(v["model_name"], v["alias"])
+	}
+	name, alias, problem := parseModelAliasID(importID)
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("alias"), alias)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 }
 
 // readInto reads the alias into m; false when the alias (or its model) does

@@ -23,6 +23,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -30,6 +31,7 @@ var (
 	_ resource.Resource                = &modelVersionResource{}
 	_ resource.ResourceWithConfigure   = &modelVersionResource{}
 	_ resource.ResourceWithImportState = &modelVersionResource{}
+	_ resource.ResourceWithIdentity    = &modelVersionResource{}
 	_ resource.ResourceWithModifyPlan  = &modelVersionResource{}
 )
 
@@ -64,6 +66,14 @@ const (
 	versionPollInitialBackoff = 250 * time.Millisecond
 	versionPollMaxBackoff     = 5 * time.Second
 )
+
+// modelVersionIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var modelVersionIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "model_name", Description: "Name of the registered model."}, {Name: "version", Description: "The version number, such as `3`."}})
+
+func (r *modelVersionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	modelVersionIdentity.Schema(resp)
+}
 
 func (r *modelVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_model_version"
@@ -182,6 +192,7 @@ func (r *modelVersionResource) ModifyPlan(_ context.Context, req resource.Modify
 }
 
 func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan modelVersionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.client(&resp.Diagnostics)
@@ -271,6 +282,7 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 }
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state modelVersionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
@@ -294,6 +306,7 @@ func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadReques
 }
 
 func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, state modelVersionModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -372,15 +385,18 @@ func (r *modelVersionResource) Delete(ctx context.Context, req resource.DeleteRe
 }
 
 func (r *modelVersionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	i := strings.LastIndex(req.ID, "/")
-	if i <= 0 || i == len(req.ID)-1 || !isVersionNumber(req.ID[i+1:]) {
-		resp.Diagnostics.AddError("Invalid import ID",
-			fmt.Sprintf("The import ID of mlops_model_version is `<model_name>/<version>`, such as `churn/3`; got %q.", req.ID))
+	importID := req.ID
+	if v, ok := modelVersionIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = modelVersionID(v["model_name"], v["version"])
+	}
+	name, version, problem := parseModelVersionID(importID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), req.ID[:i])...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), req.ID[i+1:])...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), version)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("archive_existing_versions"), false)...)
 }
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -25,6 +26,7 @@ var (
 	_ resource.Resource                = &registeredModelResource{}
 	_ resource.ResourceWithConfigure   = &registeredModelResource{}
 	_ resource.ResourceWithImportState = &registeredModelResource{}
+	_ resource.ResourceWithIdentity    = &registeredModelResource{}
 	_ resource.ResourceWithModifyPlan  = &registeredModelResource{}
 )
 
@@ -46,8 +48,18 @@ type registeredModelModel struct {
 
 const registeredModelKind = "registered model"
 
+// registeredModelIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var registeredModelIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "name", Description: "The model's name."}})
+
+func (r *registeredModelResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	registeredModelIdentity.Schema(resp)
+}
+
 func (r *registeredModelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_registered_model"
+	// A rename (registered-models/rename) changes the name, and so the identity.
+	resp.ResourceBehavior.MutableIdentity = true
 }
 
 func (r *registeredModelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
@@ -112,6 +124,7 @@ func (r *registeredModelResource) ModifyPlan(ctx context.Context, req resource.M
 }
 
 func (r *registeredModelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan registeredModelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.client(&resp.Diagnostics)
@@ -151,6 +164,7 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state registeredModelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
@@ -179,6 +193,7 @@ func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadReq
 }
 
 func (r *registeredModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, state registeredModelModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -273,7 +288,11 @@ func (r *registeredModelResource) Delete(ctx context.Context, req resource.Delet
 }
 
 func (r *registeredModelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	name, problem := parseRegisteredModelID(req.ID)
+	importID := req.ID
+	if v, ok := registeredModelIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = v["name"]
+	}
+	name, problem := parseRegisteredModelID(importID)
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return

@@ -22,6 +22,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -29,6 +30,7 @@ var (
 	_ resource.Resource                     = &registryWebhookResource{}
 	_ resource.ResourceWithConfigure        = &registryWebhookResource{}
 	_ resource.ResourceWithImportState      = &registryWebhookResource{}
+	_ resource.ResourceWithIdentity         = &registryWebhookResource{}
 	_ resource.ResourceWithModifyPlan       = &registryWebhookResource{}
 	_ resource.ResourceWithConfigValidators = &registryWebhookResource{}
 )
@@ -54,6 +56,14 @@ type registryWebhookModel struct {
 }
 
 const registryWebhookKind = "registry webhook"
+
+// registryWebhookIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var registryWebhookIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "id", Description: "MLflow's webhook id."}})
+
+func (r *registryWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	registryWebhookIdentity.Schema(resp)
+}
 
 func (r *registryWebhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_registry_webhook"
@@ -148,6 +158,7 @@ func (r *registryWebhookResource) ModifyPlan(ctx context.Context, req resource.M
 }
 
 func (r *registryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, config registryWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
@@ -172,6 +183,7 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state registryWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
@@ -198,6 +210,7 @@ func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadReq
 }
 
 func (r *registryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, state, config registryWebhookModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -245,7 +258,11 @@ func (r *registryWebhookResource) Delete(ctx context.Context, req resource.Delet
 }
 
 func (r *registryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	id, problem := parseWebhookID(req.ID)
+	importID := req.ID
+	if v, ok := registryWebhookIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = v["id"]
+	}
+	id, problem := parseWebhookID(importID)
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return

@@ -20,12 +20,14 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 var (
 	_ resource.Resource                     = &endpointResource{}
 	_ resource.ResourceWithConfigure        = &endpointResource{}
 	_ resource.ResourceWithImportState      = &endpointResource{}
+	_ resource.ResourceWithIdentity         = &endpointResource{}
 	_ resource.ResourceWithModifyPlan       = &endpointResource{}
 	_ resource.ResourceWithConfigValidators = &endpointResource{}
 )
@@ -52,6 +54,14 @@ const (
 	defaultEndpointWait   = 20 * time.Minute
 	defaultEndpointDelete = 10 * time.Minute
 )
+
+// endpointIdentity is the resource's identity: `import { identity = {...} }`
+// (Terraform 1.12+, OpenTofu 1.12+) imports by it.
+var endpointIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "namespace", Description: "Namespace of the InferenceService."}, {Name: "name", Description: "Name of the InferenceService."}})
+
+func (r *endpointResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	endpointIdentity.Schema(resp)
+}
 
 func (r *endpointResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
 	resp.TypeName = req.ProviderTypeName + "_endpoint"
@@ -203,6 +213,7 @@ func uriScheme(u string) string {
 }
 
 func (r *endpointResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan endpointModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	c := r.kube(&resp.Diagnostics)
@@ -273,6 +284,7 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var state endpointModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.kube(&resp.Diagnostics)
@@ -303,6 +315,7 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 }
 
 func (r *endpointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	var plan, state endpointModel
 	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
@@ -407,12 +420,16 @@ func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteReques
 }
 
 func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	ns, name, problem := parseEndpointID(req.ID)
+	importID := req.ID
+	if v, ok := endpointIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = v["namespace"] + "/" + v["name"]
+	}
+	ns, name, problem := parseEndpointID(importID)
 	if problem != "" {
 		resp.Diagnostics.AddError("Invalid import ID", problem)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), req.ID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
 	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_ready"), true)...)

@@ -1,0 +1,64 @@
+package tfval
+
+import (
+	"context"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+)
+
+// IdentityAttr is one attribute of a resource identity: a string attribute
+// of the resource's state with the same name.
+type IdentityAttr struct {
+	Name        string
+	Description string
+}
+
+// Identity is a resource's identity (Terraform 1.12 and OpenTofu 1.12 read
+// it, and `import { identity = {...} }` gives it): string attributes that
+// the state holds under the same names, all required to import.
+type Identity []IdentityAttr
+
+// Schema is the identity's schema.
+func (id Identity) Schema(resp *resource.IdentitySchemaResponse) {
+	attrs := make(map[string]identityschema.Attribute, len(id))
+	for _, a := range id {
+		attrs[a.Name] = identityschema.StringAttribute{RequiredForImport: true, Description: a.Description}
+	}
+	resp.IdentitySchema = identityschema.Schema{Attributes: attrs}
+}
+
+// FromState copies the identity's attributes from state into to. It does
+// nothing when the resource has no identity (to is nil) or no state (it
+// was removed).
+func (id Identity) FromState(ctx context.Context, state tfsdk.State, to *tfsdk.ResourceIdentity) diag.Diagnostics {
+	var d diag.Diagnostics
+	if to == nil || state.Raw.IsNull() {
+		return d
+	}
+	for _, a := range id {
+		var v types.String
+		d.Append(state.GetAttribute(ctx, path.Root(a.Name), &v)...)
+		d.Append(to.SetAttribute(ctx, path.Root(a.Name), v)...)
+	}
+	return d
+}
+
+// Values reads the identity an import gives (req.Identity), by attribute
+// name; ok is false when the import gives an ID instead.
+func (id Identity) Values(ctx context.Context, req resource.ImportStateRequest, d *diag.Diagnostics) (values map[string]string, ok bool) {
+	if req.ID != "" || req.Identity == nil || req.Identity.Raw.IsNull() {
+		return nil, false
+	}
+	values = make(map[string]string, len(id))
+	for _, a := range id {
+		var v types.String
+		d.Append(req.Identity.GetAttribute(ctx, path.Root(a.Name), &v)...)
+		values[a.Name] = v.ValueString()
+	}
+	return values, true
+}
