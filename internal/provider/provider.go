@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
+	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
@@ -22,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/actions"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
@@ -30,7 +32,10 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
-var _ provider.Provider = &mlopsProvider{}
+var (
+	_ provider.Provider            = &mlopsProvider{}
+	_ provider.ProviderWithActions = &mlopsProvider{}
+)
 
 // New returns a constructor of the provider at the given version.
 func New(version string) func() provider.Provider {
@@ -284,12 +289,16 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	})
 	resp.DataSourceData = data
 	resp.ResourceData = data
+	resp.ActionData = data
 }
 
 func (p *mlopsProvider) Resources(_ context.Context) []func() resource.Resource {
 	out := append(registry.Resources(), serving.Resources()...)
 	return append(out, pipelines.Resources()...)
 }
+
+// Actions are Terraform 1.14's actions (internal/actions).
+func (p *mlopsProvider) Actions(_ context.Context) []func() action.Action { return actions.Actions() }
 
 func (p *mlopsProvider) DataSources(_ context.Context) []func() datasource.DataSource {
 	return append(registry.DataSources(), serving.DataSources()...)

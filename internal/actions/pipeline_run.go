@@ -1,0 +1,329 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/action"
+	"github.com/hashicorp/terraform-plugin-framework/action/schema"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+)
+
+var (
+	_ action.Action                   = &pipelineRunAction{}
+	_ action.ActionWithConfigure      = &pipelineRunAction{}
+	_ action.ActionWithModifyPlan     = &pipelineRunAction{}
+	_ action.ActionWithValidateConfig = &pipelineRunAction{}
+)
+
+// WorkflowGVR is Argo's Workflow: one run of a pipeline.
+var WorkflowGVR = k8sschema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
+
+const (
+	// DefaultRunTimeout bounds a run when timeout is not set.
+	DefaultRunTimeout = time.Hour
+	// AnnotationSubmittedBy marks the runs that the action submits.
+	AnnotationSubmittedBy = "mlops.terraform.io/submitted-by"
+	submittedBy           = "terraform action mlops_pipeline_run"
+)
+
+// NewPipelineRunAction returns the mlops_pipeline_run action.
+func NewPipelineRunAction() action.Action { return &pipelineRunAction{} }
+
+type pipelineRunAction struct{ data *conns.ProviderData }
+
+type pipelineRunModel struct {
+	Pipeline   types.String `tfsdk:"pipeline"`
+	Parameters types.Map    `tfsdk:"parameters"`
+	Wait       types.Bool   `tfsdk:"wait"`
+	Timeout    types.String `tfsdk:"timeout"`
+}
+
+func (a *pipelineRunAction) Metadata(_ context.Context, req action.MetadataRequest, resp *action.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_pipeline_run"
+}
+
+func (a *pipelineRunAction) Schema(_ context.Context, _ action.SchemaRequest, resp *action.SchemaResponse) {
+	resp.Schema = schema.Schema{
+		MarkdownDescription: "Runs a pipeline now: submits a run of an `mlops_pipeline`'s WorkflowTemplate (an Argo Workflow with " +
+			"`workflowTemplateRef`, in the pipeline's namespace) with the given parameters and, unless `wait` is false, watches it " +
+			"until it finishes. Terraform shows the run's phase and how many steps are done as it goes; a run that fails fails " +
+			"the action with the failing step's name and message. Needs Terraform 1.14 or later.",
+		Attributes: map[string]schema.Attribute{
+			"pipeline": schema.StringAttribute{
+				Required: true,
+				MarkdownDescription: "The pipeline: `<namespace>/<name>`, such as `ml-pipelines/churn-retrain` (the `id` of an " +
+					"`mlops_pipeline`), or its name alone for a pipeline in the provider's `namespace`.",
+				Validators: []validator.String{pipelineRef()},
+			},
+			"parameters": schema.MapAttribute{
+				Optional: true, ElementType: types.StringType,
+				MarkdownDescription: "Values of the pipeline's parameters for this run (the Workflow's `arguments.parameters`); " +
+					"parameters not given keep the pipeline's defaults. Names consist of letters, digits, `_` and `-` (Argo's rule, checked at plan).",
+				Validators: []validator.Map{paramNames{}},
+			},
+			"wait": schema.BoolAttribute{
+				Optional: true,
+				MarkdownDescription: "Wait until the run finishes, and fail when it fails. Default `true`. When `false`, the action " +
+					"ends once the run is submitted.",
+			},
+			"timeout": schema.StringAttribute{
+				Optional: true,
+				MarkdownDescription: "How long to wait for the run, as a Go duration (`30m`, `2h`). Default `1h`. A run still going " +
+					"when the time is up fails the action and goes on in the cluster.",
+				Validators: []validator.String{validate.Duration()},
+			},
+		},
+	}
+}
+
+func (a *pipelineRunAction) Configure(_ context.Context, req action.ConfigureRequest, resp *action.ConfigureResponse) {
+	a.data = conns.FromConfigure(req.ProviderData, &resp.Diagnostics)
+}
+
+// ValidateConfig warns about a timeout that has nothing to bound: the
+// attributes' own rules are the schema's validators.
+func (a *pipelineRunAction) ValidateConfig(ctx context.Context, req action.ValidateConfigRequest, resp *action.ValidateConfigResponse) {
+	var cfg pipelineRunModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if !cfg.Wait.IsNull() && !cfg.Wait.IsUnknown() && !cfg.Wait.ValueBool() && !cfg.Timeout.IsNull() {
+		resp.Diagnostics.AddAttributeWarning(path.Root("timeout"), "Timeout without a wait",
+			"With wait = false the action ends once the run is submitted, so timeout bounds only the submission, not the run. "+
+				"Remove timeout, or set wait = true to wait for the run.")
+	}
+}
+
+// ModifyPlan makes missing Kubernetes settings an error at plan time. The
+// pipeline may be created in the same apply, so it is not looked up here.
+func (a *pipelineRunAction) ModifyPlan(_ context.Context, _ action.ModifyPlanRequest, resp *action.ModifyPlanResponse) {
+	if a.data != nil {
+		conns.Kube(a.data, &resp.Diagnostics)
+	}
+}
+
+func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest, resp *action.InvokeResponse) {
+	var cfg pipelineRunModel
+	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
+	c := conns.Kube(a.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ns, name := splitPipeline(cfg.Pipeline.ValueString(), a.data.Namespace)
+	id := ns + "/" + name
+	params := tfval.StringMapOf(ctx, cfg.Parameters, &resp.Diagnostics)
+	timeout := DefaultRunTimeout
+	if !cfg.Timeout.IsNull() {
+		timeout, _ = time.ParseDuration(cfg.Timeout.ValueString()) // validated at plan
+	}
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	tmpl, err := c.Get(ctx, pipelines.WorkflowTemplateGVR, ns, name)
+	if err != nil {
+		if kube.IsNotFound(err) && isObjectNotFound(err) {
+			resp.Diagnostics.AddAttributeError(path.Root("pipeline"), "Error running pipeline",
+				fmt.Sprintf("The pipeline %s does not exist: there is no WorkflowTemplate %q in namespace %q. "+
+					"Check `pipeline`, or create the pipeline (mlops_pipeline) before the action runs.", id, name, ns))
+			return
+		}
+		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("reading the pipeline's WorkflowTemplate: %w", err))
+		return
+	}
+	spec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
+	steps := stepNames(spec)
+
+	run, err := submit(ctx, c, ns, name, params)
+	if err != nil {
+		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("submitting a run: %w", err))
+		return
+	}
+	runID := ns + "/" + run.GetName()
+	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Submitted run %s of pipeline %s", runID, id)})
+	if !cfg.Wait.IsNull() && !cfg.Wait.ValueBool() {
+		return
+	}
+
+	last := ""
+	final, gone, err := c.WaitFor(ctx, WorkflowGVR, ns, run.GetName(), func(wf *unstructured.Unstructured) (bool, error) {
+		if msg := progress(wf, steps); msg != last {
+			last = msg
+			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+		}
+		phase, _, _ := unstructured.NestedString(wf.Object, "status", "phase")
+		return finished(phase), nil
+	})
+	switch {
+	case err != nil && errors.Is(err, ctx.Err()):
+		phase := phasePending
+		if final != nil {
+			if p, _, _ := unstructured.NestedString(final.Object, "status", "phase"); p != "" {
+				phase = p
+			}
+		}
+		resp.Diagnostics.AddError("Error running pipeline",
+			fmt.Sprintf("The run %s of pipeline %s did not finish within %s: it is %s (%s). It goes on in the cluster: "+
+				"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`. "+
+				"Raise `timeout` if runs take longer.\n\n%v",
+				runID, id, timeout, phase, last, ns, run.GetName(), ns, run.GetName(), err))
+		return
+	case err != nil:
+		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("watching the run %s: %w", runID, err))
+		return
+	case gone:
+		resp.Diagnostics.AddError("Error running pipeline",
+			fmt.Sprintf("The run %s of pipeline %s was deleted before it finished (last seen: %s).", runID, id, last))
+		return
+	}
+	phase, _, _ := unstructured.NestedString(final.Object, "status", "phase")
+	if phase == phaseSucceeded {
+		return
+	}
+	failed, runMsg := failure(final)
+	var b strings.Builder
+	switch len(failed) {
+	case 0:
+		fmt.Fprintf(&b, "The run %s of pipeline %s ended %s.", runID, id, phase)
+	case 1:
+		fmt.Fprintf(&b, "The run %s of pipeline %s ended %s: step %q failed: %s", runID, id, phase, failed[0].Step, failed[0].Message)
+	default:
+		fmt.Fprintf(&b, "The run %s of pipeline %s ended %s: %d steps failed:", runID, id, phase, len(failed))
+		for _, f := range failed {
+			fmt.Fprintf(&b, "\n  - step %q: %s", f.Step, f.Message)
+		}
+	}
+	if runMsg != "" && (len(failed) == 0 || !strings.Contains(b.String(), runMsg)) {
+		fmt.Fprintf(&b, "\n\nArgo said: %s", runMsg)
+	}
+	fmt.Fprintf(&b, "\n\nThe run's steps and logs: `kubectl get workflow -n %s %s -o yaml`, `argo logs -n %s %s`.", ns, run.GetName(), ns, run.GetName())
+	resp.Diagnostics.AddError("Pipeline run failed", b.String())
+}
+
+// runObject names a run in errors.
+var runObject = diags.KubeObject{Kind: "pipeline", APIKind: "Workflow of the pipeline",
+	Resources: "workflows and workflowtemplates (argoproj.io)", Installed: "Argo Workflows"}
+
+// isObjectNotFound tells a missing object from a missing resource type (a
+// 404 for the whole API group: Argo not installed).
+func isObjectNotFound(err error) bool {
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) {
+		return false
+	}
+	d := se.Status().Details
+	return d != nil && d.Name != ""
+}
+
+// submit creates the run, as `argo submit --from workflowtemplate/<name>`
+// does. A create is not idempotent (each makes a run), so it is retried only
+// when the API server cannot have acted on it: a refused connection or 429.
+func submit(ctx context.Context, c *kube.Client, ns, name string, params map[string]string) (*unstructured.Unstructured, error) {
+	spec := map[string]any{"workflowTemplateRef": map[string]any{"name": name}}
+	if len(params) > 0 {
+		spec["arguments"] = map[string]any{"parameters": pipelines.Parameters(params)}
+	}
+	run := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+		"metadata": map[string]any{
+			"generateName": name + "-", "namespace": ns,
+			"annotations": map[string]any{AnnotationSubmittedBy: submittedBy},
+		},
+		"spec": spec,
+	}}
+	backoff := 200 * time.Millisecond
+	for {
+		out, err := c.Resource(WorkflowGVR, ns).Create(ctx, run, metav1.CreateOptions{FieldManager: kube.FieldManager})
+		if err == nil || (!errors.Is(err, syscall.ECONNREFUSED) && !apierrors.IsTooManyRequests(err)) {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// splitPipeline reads `<namespace>/<name>`, or a name alone in the default
+// namespace.
+func splitPipeline(ref, defaultNamespace string) (ns, name string) {
+	if ns, name, ok := strings.Cut(ref, "/"); ok {
+		return ns, name
+	}
+	return defaultNamespace, ref
+}
+
+// pipelineRefProblem returns why ref cannot name a pipeline, or "".
+func pipelineRefProblem(ref string) string {
+	ns, name, namespaced := strings.Cut(ref, "/")
+	if !namespaced {
+		name = ref
+	}
+	if namespaced {
+		if p := validate.DNSLabelProblem(ns); p != "" {
+			return fmt.Sprintf("%q is not `<namespace>/<name>` or a pipeline's name: its namespace %s", ref, p)
+		}
+	}
+	if p := validate.DNSLabelProblem(name); p != "" {
+		return fmt.Sprintf("%q is not `<namespace>/<name>` or a pipeline's name, such as `ml-pipelines/churn-retrain`: the name %s", ref, p)
+	}
+	return ""
+}
+
+func pipelineRef() validator.String {
+	return validate.ByProblem("Invalid pipeline", "must be `<namespace>/<name>` or a pipeline's name", pipelineRefProblem)
+}
+
+// paramNames checks each parameter's name, with the error on its key.
+type paramNames struct{}
+
+func (paramNames) Description(context.Context) string {
+	return "parameter names consist of letters, digits, '_' and '-'"
+}
+func (v paramNames) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (paramNames) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
+	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
+		return
+	}
+	keys := make([]string, 0, len(req.ConfigValue.Elements()))
+	for k := range req.ConfigValue.Elements() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if msg := pipelines.ParamNameProblem(k); msg != "" {
+			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid parameter name", capitalize(msg)+".")
+		}
+	}
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
