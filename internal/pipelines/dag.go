@@ -64,6 +64,18 @@ func CheckGraph(steps []Step) []StepProblem {
 			}
 		}
 	}
+	// Argo refuses a DAG that uses dependencies when a task's name begins
+	// with a digit (when a run starts, not when the template is created).
+	usesDependencies := false
+	for _, s := range steps {
+		usesDependencies = usesDependencies || len(s.DependsOn) > 0
+	}
+	for i, s := range steps {
+		if usesDependencies && s.Name != "" && s.Name[0] >= '0' && s.Name[0] <= '9' {
+			problems = append(problems, StepProblem{Index: i, Field: "name",
+				Message: fmt.Sprintf("step name %q begins with a digit, which Argo refuses in a pipeline whose steps have dependencies: begin it with a letter, such as %q", s.Name, "step-"+s.Name)})
+		}
+	}
 	if len(problems) > 0 {
 		return problems
 	}

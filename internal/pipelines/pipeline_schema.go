@@ -164,8 +164,8 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 						Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
 					},
 					"timeout": schema.StringAttribute{
-						Optional: true, MarkdownDescription: "Time limit of the step (`activeDeadlineSeconds`), such as `\"2h\"`.",
-						Validators: []validator.String{validate.Duration()},
+						Optional: true, MarkdownDescription: "Time limit of the step (`activeDeadlineSeconds`, whole seconds), such as `\"2h\"`; at least `\"1s\"`.",
+						Validators: []validator.String{validate.Duration(), validate.ByProblem("Step timeout too short", "must be at least 1s", stepTimeoutProblem)},
 					},
 				}},
 			},

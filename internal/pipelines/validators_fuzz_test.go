@@ -43,22 +43,9 @@ func FuzzCronProblem(f *testing.F) {
 			t.Fatalf("%q sets a time zone inline, and passes the plan", s)
 		}
 		if _, err := cron.ParseStandard(s); err != nil {
-			if knownBugCronSurroundingSpace(s) {
-				return
-			}
 			t.Fatalf("%q passes the plan, Argo refuses it: %v", s, err)
 		}
 	})
-}
-
-// knownBugCronSurroundingSpace marks schedules such as " @daily" or
-// "@daily\n": CronProblem trims white space before parsing, but the schedule
-// is applied as written and Argo parses it untrimmed, where a descriptor
-// with white space around it is an error. Reported; delete it with the fix
-// to turn the check on.
-func knownBugCronSurroundingSpace(s string) bool {
-	_, err := cron.ParseStandard(strings.TrimSpace(s))
-	return s != strings.TrimSpace(s) && err == nil
 }
 
 // FuzzTimezoneProblem: TimezoneProblem accepts exactly the names Argo's
@@ -140,19 +127,12 @@ func FuzzStepNames(f *testing.F) {
 			if len(s.Name) > argoFieldMaxLength || !argoFieldName.MatchString(s.Name) {
 				t.Fatalf("the task %q has a name Argo refuses", s.Name)
 			}
-			if len(s.DependsOn) > 0 && s.Name[0] >= '0' && s.Name[0] <= '9' && !knownBugStepNameLeadingDigit {
+			if len(s.DependsOn) > 0 && s.Name[0] >= '0' && s.Name[0] <= '9' {
 				t.Fatalf("the task %q has dependencies and begins with a digit, which Argo refuses", s.Name)
 			}
 		}
 	})
 }
-
-// knownBugStepNameLeadingDigit: a step named like "1-train" passes the plan
-// (a DNS label may begin with a digit), but when it has dependencies Argo
-// refuses the DAG ("name cannot begin with a digit when using either
-// 'depends' or 'dependencies'"), when a run starts. Reported; set it to false
-// with the fix to turn the check on.
-const knownBugStepNameLeadingDigit = true
 
 // stepNameValidators returns the validators of steps[].name in the schema,
 // so that the target follows the schema.

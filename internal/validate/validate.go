@@ -193,7 +193,7 @@ func HTTPURLProblem(s string) string {
 		return fmt.Sprintf("is not a URL (%v)", err)
 	case u.Scheme != "http" && u.Scheme != "https":
 		return "is not an http:// or https:// URL"
-	case u.Host == "":
+	case u.Hostname() == "":
 		return "has no host"
 	}
 	return ""
@@ -267,7 +267,7 @@ func ModelName() validator.String {
 
 // tagKeyChars is MLflow's character rule for tag keys; Python's \w there
 // matches Unicode letters and digits.
-var tagKeyChars = regexp.MustCompile(`^[/\p{L}\p{N}\p{M}_.\- :]*$`)
+var tagKeyChars = regexp.MustCompile(`^[/\p{L}\p{N}_.\- :]*$`)
 
 // TagKeyProblem returns why MLflow would refuse k as a registry tag's key,
 // or "": empty keys, keys over 250 characters, characters other than letters,
@@ -351,17 +351,22 @@ func StorageURIProblem(s string) string {
 }
 
 // QuantityProblem returns why s is not a non-negative Kubernetes resource
-// quantity, or "".
+// quantity, or "". It must match the quantity pattern of the CRDs (the API
+// server's check), which resource.ParseQuantity alone does not enforce: it
+// reads "Gi" or "m" as zero.
 func QuantityProblem(s string) string {
 	q, err := resource.ParseQuantity(s)
 	switch {
-	case err != nil:
+	case err != nil || !quantityPattern.MatchString(s):
 		return fmt.Sprintf("%q is not a Kubernetes quantity: write a number with an optional suffix, such as \"500m\" or \"2\" for CPU and \"512Mi\" or \"8Gi\" for memory", s)
 	case q.Sign() < 0:
 		return fmt.Sprintf("%q is negative; a resource request cannot be", s)
 	}
 	return ""
 }
+
+// quantityPattern is the pattern Kubernetes' CRDs give resource quantities.
+var quantityPattern = regexp.MustCompile(`^(\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\+|-)?(([0-9]+(\.[0-9]*)?)|(\.[0-9]+))))?$`)
 
 // Quantity checks a Kubernetes resource quantity such as "500m" or "2Gi".
 func Quantity() validator.String {
