@@ -40,6 +40,7 @@ const (
 	defaultMaxBackoff     = 30 * time.Second
 	logSubsystem          = "mlflow"
 	maxErrorBodyBytes     = 4096
+	maxIdleConnsPerHost   = 100
 )
 
 // Config holds what a Client needs. Only TrackingURI is required.
@@ -147,6 +148,12 @@ func New(cfg Config) (*Client, error) {
 		return c, nil
 	}
 	transport := cleanhttp.DefaultPooledTransport()
+	// Keep a connection per concurrent request: go-cleanhttp keeps only
+	// GOMAXPROCS+1 idle connections per host, so at Terraform's
+	// -parallelism=50 most requests closed their connection and the next
+	// opened a new one (a TCP, and for https a TLS, handshake each, and
+	// thousands of sockets in TIME_WAIT for 1000 models).
+	transport.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	if cfg.InsecureSkipVerify || cfg.CACertFile != "" {
 		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
 		if cfg.InsecureSkipVerify {
