@@ -150,6 +150,7 @@ func TestAccModelAliasPromoteAction(t *testing.T) {
 			})})
 			inv := proxied.invoke("mlops_model_alias_promote", promote("champion", "1"))
 			d := oneError(t, inv.diags)
+			t.Logf("%s: %s", d.Summary, d.Detail)
 			requireContains(t, "the error", d.Detail, "Version 1 of model "+strconv.Quote(name)+" is "+c.status+", not READY",
 				`alias "champion" was not moved`, c.message, c.advice)
 			if !d.Attribute.Equal(versionPath) {

@@ -178,17 +178,18 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 	})
 	switch {
 	case err != nil && errors.Is(err, ctx.Err()):
-		phase := phasePending
-		if final != nil {
-			if p, _, _ := unstructured.NestedString(final.Object, "status", "phase"); p != "" {
-				phase = p
-			}
+		state := last
+		if state == "" {
+			state = "not read yet"
+		}
+		why, advice := fmt.Sprintf("did not finish within %s", timeout), " Raise `timeout` if runs take longer."
+		if errors.Is(err, context.Canceled) {
+			why, advice = "had not finished when Terraform cancelled the action", ""
 		}
 		resp.Diagnostics.AddError("Error running pipeline",
-			fmt.Sprintf("The run %s of pipeline %s did not finish within %s: it is %s (%s). It goes on in the cluster: "+
-				"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`. "+
-				"Raise `timeout` if runs take longer.\n\n%v",
-				runID, id, timeout, phase, last, ns, run.GetName(), ns, run.GetName(), err))
+			fmt.Sprintf("The run %s of pipeline %s %s (last seen: %s). It goes on in the cluster: "+
+				"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`.%s\n\n%v",
+				runID, id, why, state, ns, run.GetName(), ns, run.GetName(), advice, err))
 		return
 	case err != nil:
 		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("watching the run %s: %w", runID, err))

@@ -153,7 +153,9 @@ func runAndCheck(t *testing.T, ns string) error {
 	for _, pod := range pods.Items {
 		for _, c := range pod.Spec.Containers {
 			if c.Name == "main" {
-				ran[strings.TrimPrefix(pod.Annotations["workflows.argoproj.io/node-name"], run.GetName()+".")] = strings.Join(append(c.Command, c.Args...), " ")
+				// Argo's executor runs the step's command: `argoexec emissary ... -- <command> <args>`.
+				_, cmd, _ := strings.Cut(strings.Join(append(c.Command, c.Args...), " "), " -- ")
+				ran[strings.TrimPrefix(pod.Annotations["workflows.argoproj.io/node-name"], run.GetName()+".")] = cmd
 			}
 		}
 		if pod.Status.Phase != "Succeeded" {
@@ -236,6 +238,7 @@ func TestAccPipelineRunAction_fails(t *testing.T) {
 		})
 		inv := p.invoke("mlops_pipeline_run", map[string]tftypes.Value{"pipeline": str(ns + "/flaky")})
 		d := oneError(t, inv.diags)
+		t.Logf("%s: %s", d.Summary, d.Detail)
 		if d.Summary != "Pipeline run failed" {
 			t.Errorf("summary %q", d.Summary)
 		}
@@ -263,11 +266,18 @@ func TestAccPipelineRunAction_fails(t *testing.T) {
 
 	t.Run("timeout", func(t *testing.T) {
 		p.t = t
-		// No node has 1000 CPUs: the step's pod is never scheduled, and the
-		// run stays Running.
-		createTemplate(t, ns, "stuck", []pipelines.Step{{Name: "train", Image: "busybox:1.36", CPU: "1000"}}, nil)
+		// No node has the label the step asks for: its pod is never
+		// scheduled, and the run stays Running.
+		createTemplate(t, ns, "stuck", []pipelines.Step{{Name: "train", Image: "busybox:1.36", Command: []string{"sleep", "3600"}}}, func(templates []any) {
+			for _, tm := range templates {
+				if m := tm.(map[string]any); m["name"] == "step-train" {
+					m["nodeSelector"] = map[string]any{"test.mlops.dev/no-such-node": "true"}
+				}
+			}
+		})
 		inv := p.invoke("mlops_pipeline_run", map[string]tftypes.Value{"pipeline": str(ns + "/stuck"), "timeout": str("4s")})
 		d := oneError(t, inv.diags)
+		t.Logf("%s: %s", d.Summary, d.Detail)
 		requireContains(t, "the error", d.Detail, ns+"/stuck-", "did not finish within 4s", "goes on in the cluster", "argo stop -n "+ns, "Raise `timeout`")
 		if _, err := runOf(t, inv, ns); err != nil {
 			t.Errorf("the run should go on: %v", err)
