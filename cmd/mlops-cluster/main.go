@@ -60,7 +60,8 @@ func main() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+		// Generous: installing the full CRDs takes a minute on an idle machine, several on a loaded one.
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 		defer cancel()
 		if err := a.Apply(ctx, objs, *namespace, *withStatus); err != nil {
 			log.Fatal(err)
