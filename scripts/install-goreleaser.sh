@@ -4,7 +4,9 @@
 source "$(dirname "$0")/lib.sh"
 GORELEASER_VERSION="${GORELEASER_VERSION:-v2.15.1}"
 bin="$TOOLS_BIN/goreleaser"
-if [ -x "$bin" ] && "$bin" --version 2>/dev/null | grep -q "GitVersion: *${GORELEASER_VERSION#v}\$"; then
+# The version is read whole first: `grep -q` on a pipe could end it early,
+# and pipefail would then take that for a wrong version.
+if [ -x "$bin" ] && grep -q "GitVersion: *${GORELEASER_VERSION#v}\$" <<<"$("$bin" --version 2>/dev/null || true)"; then
   echo "$bin"; exit 0
 fi
 log "building goreleaser $GORELEASER_VERSION with go install (several minutes, once)"

@@ -18,6 +18,23 @@ rm -rf "$work"
 mkdir -p "$work"
 ok() { printf 'release-check: ok: %s\n' "$*"; }
 
+# Every terraform and tofu command here, the install scripts' version checks
+# included, reads this CLI configuration and nothing else: the filesystem
+# mirror filled below is its only installation method, so nothing is
+# downloaded. (OpenTofu prints a warning on standard output when
+# TF_CLI_CONFIG_FILE names a missing file.)
+mirror="$work/mirror"
+mkdir -p "$mirror/registry.terraform.io/mlopsprovider/mlops"
+cat >"$work/cli.tfrc" <<CFG
+provider_installation {
+  filesystem_mirror {
+    path = "$mirror"
+  }
+}
+CFG
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0
+unset TF_PLUGIN_CACHE_DIR TF_DATA_DIR TOFU_CLI_CONFIG_FILE
+
 goreleaser=$("$ROOT/scripts/install-goreleaser.sh")
 terraform=$("$ROOT/scripts/install-terraform.sh")
 tofu=$("$ROOT/scripts/install-opentofu.sh")
@@ -88,16 +105,7 @@ ok "the zip holds only ${name}_v${version}, executable, built with main.version=
 # 3. Install from a filesystem mirror in the packed layout, the registry's
 # own zips: <mirror>/HOST/NAMESPACE/TYPE/<zip>. The configuration names the
 # full address, since OpenTofu's default host is registry.opentofu.org.
-mirror="$work/mirror"
-mkdir -p "$mirror/registry.terraform.io/mlopsprovider/mlops"
 cp "$zip" "$mirror/registry.terraform.io/mlopsprovider/mlops/"
-cat >"$work/cli.tfrc" <<CFG
-provider_installation {
-  filesystem_mirror {
-    path = "$mirror"
-  }
-}
-CFG
 zip_sha=$(grep -F " $(basename "$zip")" "$sums" | cut -d' ' -f1)
 # h1: the hash of the zip's contents (Go's dirhash "h1"), computed here from the zip.
 zip_h1=$(python3 - "$zip" <<'PY'
@@ -133,15 +141,12 @@ resource "mlops_registered_model" "check" {
 }
 HCL
   run() {
-    env -u TF_PLUGIN_CACHE_DIR -u TF_DATA_DIR -u TF_ACC_TERRAFORM_PATH \
-      TF_CLI_CONFIG_FILE="$work/cli.tfrc" CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0 \
-      HOME="$dir" "$cli" -chdir="$dir" "$@" >>"$dir/log" 2>&1 ||
-      { cat "$dir/log" >&2; die "$tool $* failed (log above)"; }
+    HOME="$dir" "$cli" -chdir="$dir" "$@" >>"$dir/log" 2>&1 || { cat "$dir/log" >&2; die "$tool $* failed (log above)"; }
   }
   run init -no-color
   grep -q "Installed registry.terraform.io/mlopsprovider/mlops v$version\|Installed mlopsprovider/mlops v$version" "$dir/log" ||
     { cat "$dir/log" >&2; die "$tool init did not install the provider $version from the mirror"; }
-  ok "$tool ($(TF_CLI_CONFIG_FILE="$work/cli.tfrc" "$cli" version 2>/dev/null | head -1)) init installed registry.terraform.io/mlopsprovider/mlops $version from the filesystem mirror"
+  ok "$tool ($("$cli" version 2>/dev/null | head -1)) init installed registry.terraform.io/mlopsprovider/mlops $version from the filesystem mirror"
 
   lock="$dir/.terraform.lock.hcl"
   hashes=$(python3 - "$lock" "$version" <<'PY'
@@ -169,7 +174,7 @@ PY
   ok "$tool: the lock file records the zip's $recorded: $hashes"
 
   run plan -no-color -out=tfplan
-  "$cli" -chdir="$dir" show -json tfplan >"$dir/plan.json" 2>>"$dir/log" || die "$tool show -json failed"
+  HOME="$dir" "$cli" -chdir="$dir" show -json tfplan >"$dir/plan.json" 2>>"$dir/log" || die "$tool show -json failed"
   python3 - "$dir/plan.json" <<'PY' || die "$tool's plan is not the expected one"
 import json, sys
 plan = json.load(open(sys.argv[1]))
