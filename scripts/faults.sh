@@ -9,6 +9,9 @@
 #   ./scripts/faults.sh            # every scenario (about 10 minutes)
 #   ./scripts/faults.sh --short    # four of them, for the test command
 #   ./scripts/faults.sh --only 'MLflow'   # scenarios matching a pattern
+#   ./scripts/faults.sh --reuse --short   # on the servers of MLOPS_MLFLOW_DIR and MLOPS_KUBE_DIR,
+#                                         # already running (the test command's), which it
+#                                         # kills and restarts but leaves running
 #
 # The faults go through real processes: MLflow and kube-apiserver are killed
 # (SIGKILL, by the PIDs their scripts record) and restarted; Terraform is
@@ -23,12 +26,23 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
 work="$RUN_DIR/faults"
-export MLOPS_MLFLOW_DIR="$RUN_DIR/faults-mlflow" MLOPS_KUBE_DIR="$RUN_DIR/faults-kube"
+reuse=0
+args=()
+for a in "$@"; do
+  if [ "$a" = --reuse ]; then reuse=1; else args+=("$a"); fi
+done
+if [ "$reuse" = 1 ]; then
+  [ -n "${MLOPS_MLFLOW_DIR:-}" ] && [ -n "${MLOPS_KUBE_DIR:-}" ] || die "--reuse needs MLOPS_MLFLOW_DIR and MLOPS_KUBE_DIR of running servers"
+else
+  export MLOPS_MLFLOW_DIR="$RUN_DIR/faults-mlflow" MLOPS_KUBE_DIR="$RUN_DIR/faults-kube"
+fi
 toxi_pid=""
 cleanup() {
   [ -n "$toxi_pid" ] && kill "$toxi_pid" 2>/dev/null || true
-  "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true
-  "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true
+  if [ "$reuse" = 0 ]; then
+    "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true
+    "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true
+  fi
 }
 trap cleanup EXIT
 rm -rf "$work"; mkdir -p "$work/provider"
@@ -37,15 +51,25 @@ log "installing tools (cached under .tools/)"
 terraform=$("$ROOT/scripts/install-terraform.sh")
 toxiproxy=$("$ROOT/scripts/install-toxiproxy.sh")
 
-log "starting MLflow and the cluster (fresh state under .run/faults-*), building the provider and the driver"
-"$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1
-"$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
-"$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
-mlflow_pid=$!
-"$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
-kube_pid=$!
+log "building the provider and the driver (cmd/mlops-faults)"
 go build -o "$work/provider/terraform-provider-mlops" .
 go build -o "$work/mlops-faults" ./cmd/mlops-faults
+if [ "$reuse" = 1 ]; then
+  log "using the running servers of $MLOPS_MLFLOW_DIR and $MLOPS_KUBE_DIR"
+  # start returns at once when a server runs already.
+  "$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
+  mlflow_pid=$!
+  "$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
+  kube_pid=$!
+else
+  log "starting MLflow and the cluster (fresh state under .run/faults-*)"
+  "$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1
+  "$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
+  "$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
+  mlflow_pid=$!
+  "$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
+  kube_pid=$!
+fi
 cat >"$work/terraformrc" <<CFG
 provider_installation {
   dev_overrides { "mlopsprovider/mlops" = "$work/provider" }
@@ -62,7 +86,7 @@ log "servers up in $(( $(date +%s) - start ))s; running the scenarios"
 
 set +e
 "$work/mlops-faults" --root "$ROOT" --work "$work" --terraform "$terraform" --terraformrc "$work/terraformrc" \
-  --toxiproxy-api "http://127.0.0.1:$toxi_port" --mlflow-dir "$MLOPS_MLFLOW_DIR" --kube-dir "$MLOPS_KUBE_DIR" "$@"
+  --toxiproxy-api "http://127.0.0.1:$toxi_port" --mlflow-dir "$MLOPS_MLFLOW_DIR" --kube-dir "$MLOPS_KUBE_DIR" ${args[@]+"${args[@]}"}
 rc=$?
 set -e
 log "fault suite done in $(( $(date +%s) - start ))s (logs: $work/<scenario>/)"
