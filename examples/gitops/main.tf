@@ -69,7 +69,9 @@ resource "mlops_registered_model" "model" {
 }
 
 # One resource per version that may be served; a new trained version is a
-# pull request that adds one.
+# pull request that adds one. MLflow numbers versions in the order they are
+# registered: depends_on keeps that order when several are created in one
+# apply (else v1 might become version 2).
 resource "mlops_model_version" "v1" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/1"
@@ -78,11 +80,13 @@ resource "mlops_model_version" "v1" {
 resource "mlops_model_version" "v2" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/2"
+  depends_on = [mlops_model_version.v1]
 }
 
 resource "mlops_model_version" "v3" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/3"
+  depends_on = [mlops_model_version.v2]
 }
 
 # models:/churn@champion, for batch jobs and notebooks.

@@ -7,6 +7,7 @@ package gitops
 
 import (
 	"archive/zip"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -94,7 +95,32 @@ func TestPlanSummary(t *testing.T) {
 		}
 	})
 
-	// The pull request: promote version 2, try version 3 on 25%.
+	// The numbers MLflow gave the three versions (1, 2, 3 in a fresh model,
+	// as the example's depends_on orders their registration).
+	var state struct {
+		Values struct {
+			RootModule struct {
+				Resources []struct {
+					Address string         `json:"address"`
+					Values  map[string]any `json:"values"`
+				} `json:"resources"`
+			} `json:"root_module"`
+		} `json:"values"`
+	}
+	if err := json.Unmarshal([]byte(cli("show", "-json")), &state); err != nil {
+		t.Fatalf("reading the state: %v", err)
+	}
+	version := map[string]string{}
+	for _, r := range state.Values.RootModule.Resources {
+		if v, ok := r.Values["version"].(string); ok && strings.HasPrefix(r.Address, "mlops_model_version.") {
+			version[strings.TrimPrefix(r.Address, "mlops_model_version.")] = v
+		}
+	}
+	if version["v1"] != "1" || version["v2"] != "2" || version["v3"] != "3" {
+		t.Errorf("versions registered as %v, want v1, v2, v3 numbered 1, 2, 3", version)
+	}
+
+	// The pull request: promote v2, try v3 on 25%.
 	promoted := replaceOnce(t, mainTF, "champion       = mlops_model_version.v1", "champion       = mlops_model_version.v2")
 	promoted = replaceOnce(t, promoted, "canary         = mlops_model_version.v2", "canary         = mlops_model_version.v3")
 	promoted = replaceOnce(t, promoted, "canary_percent = 10", "canary_percent = 25")
@@ -119,8 +145,8 @@ func TestPlanSummary(t *testing.T) {
 	for _, want := range []string{
 		"#### Serving changes\n",
 		fmt.Sprintf("- `mlops_endpoint.churn` (%s/churn): **update**\n", ns),
-		"  - model `resolved_version`: **\"1\" -> \"2\"**\n",
-		"  - canary `resolved_version`: **\"2\" -> \"3\"**\n",
+		fmt.Sprintf("  - model `resolved_version`: **%q -> %q**\n", version["v1"], version["v2"]),
+		fmt.Sprintf("  - canary `resolved_version`: **%q -> %q**\n", version["v2"], version["v3"]),
 		"  - canary `traffic_percent`: **10 -> 25**\n",
 		"  - traffic: model 90%, canary 10% -> **model 75%, canary 25%**\n",
 		"Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.\n",
@@ -136,8 +162,9 @@ func TestPlanSummary(t *testing.T) {
 
 	// Applying the pull request serves what the summary said.
 	cli("apply", "-no-color", "-auto-approve", "tfplan")
-	if got := strings.TrimSpace(cli("output", "-no-color", "-json", "serving")); got != `{"canary":"3","model":"2"}` {
-		t.Errorf("after the apply, serving = %s, want model 2 and canary 3", got)
+	want := fmt.Sprintf(`{"canary":%q,"model":%q}`, version["v3"], version["v2"])
+	if got := strings.TrimSpace(cli("output", "-no-color", "-json", "serving")); got != want {
+		t.Errorf("after the apply, serving = %s, want %s", got, want)
 	}
 
 	// A plan without changes says so.
