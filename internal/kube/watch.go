@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -208,6 +209,19 @@ func Transient(err error) bool {
 	if errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, io.EOF) || errors.Is(err, syscall.EPIPE) || (errors.As(err, &ne) && ne.Timeout()) {
 		return true
+	}
+	if errors.Is(err, net.ErrClosed) {
+		return true
+	}
+	// HTTP/2 closes a whole connection when one write on it fails (the
+	// server went away), and every request on it fails with one of these;
+	// they are not typed errors.
+	msg := err.Error()
+	for _, s := range []string{"http2: client connection force closed", "http2: client connection lost",
+		"http2: server sent GOAWAY", "use of closed network connection", "connection reset by peer", "broken pipe"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
 	}
 	var oe *net.OpError
 	return errors.As(err, &oe)

@@ -103,3 +103,19 @@ func TestRequestsRetryTransientFailures(t *testing.T) {
 		t.Fatalf("a 403 is final: %v after %d calls, want an error after 1", err, calls.Load()-10)
 	}
 }
+
+func TestTransientConnectionFailures(t *testing.T) {
+	for _, msg := range []string{
+		"http2: client connection force closed via ClientConn.Close",
+		"http2: client connection lost",
+		"read tcp 127.0.0.1:1->127.0.0.1:2: read: connection reset by peer",
+		"write: broken pipe",
+	} {
+		if !Transient(errors.New(msg)) {
+			t.Errorf("%q is not taken as transient", msg)
+		}
+	}
+	if Transient(errors.New(`inferenceservices "x" is forbidden`)) {
+		t.Error("a refusal is taken as transient")
+	}
+}

@@ -361,6 +361,39 @@ func (e *connError) neverSent() bool {
 	return errors.Is(e.err, syscall.ECONNREFUSED)
 }
 
+// IsUnavailable reports a request that failed because the server could not
+// be reached or kept failing (no answer, 429, or 5xx after the retries), as
+// opposed to one the server refused: whatever the request was for may well
+// be fine, and trying later may succeed.
+func IsUnavailable(err error) bool {
+	var ce *connError
+	if errors.As(err, &ce) {
+		return true
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.StatusCode == http.StatusTooManyRequests || ae.StatusCode >= 500
+	}
+	return false
+}
+
+// untilDeadline calls lookup until it succeeds, fails other than with
+// IsUnavailable, or ctx ends, waiting between tries: a check after a lost
+// answer must outlast a server restart, not only the request retries.
+func (c *Client) untilDeadline(ctx context.Context, lookup func() error) error {
+	wait := time.Second
+	for {
+		err := lookup()
+		if err == nil || !IsUnavailable(err) {
+			return err
+		}
+		if serr := c.sleep(ctx, wait); serr != nil {
+			return err
+		}
+		wait = min(2*wait, 10*time.Second)
+	}
+}
+
 // IsAmbiguous reports a failed request that the server may have carried
 // out all the same: the connection broke after the request was sent, or the
 // answer was a timeout or an error from a proxy (408, 500, 502, 504). A

@@ -663,3 +663,89 @@ func TestIsAmbiguous(t *testing.T) {
 		}
 	}
 }
+
+func TestCreateRegisteredModelCheckedRecoversALostAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		existing      *RegisteredModel // there before the create
+		lose          func(call int32) (register, lost bool)
+		wantCreates   int32
+		wantRecovered bool
+		wantErr       string
+	}{
+		{name: "created, answer lost: found", lose: func(int32) (bool, bool) { return true, true }, wantCreates: 1, wantRecovered: true},
+		{name: "not created, answer lost: sent again", lose: func(n int32) (bool, bool) { return n > 1, n == 1 }, wantCreates: 2},
+		{name: "someone else's model of that name: refused as it exists",
+			existing: &RegisteredModel{Name: "churn", CreationTimestamp: time.Now().Add(-time.Hour).UnixMilli()},
+			lose:     func(n int32) (bool, bool) { return false, n == 1 }, wantCreates: 2, wantErr: "RESOURCE_ALREADY_EXISTS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var creates atomic.Int32
+			model := tc.existing
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch {
+				case strings.HasSuffix(r.URL.Path, "/registered-models/create"):
+					register, lost := tc.lose(creates.Add(1))
+					if model != nil && !lost {
+						w.WriteHeader(http.StatusBadRequest)
+						fmt.Fprint(w, `{"error_code":"RESOURCE_ALREADY_EXISTS","message":"exists"}`)
+						return
+					}
+					if register && model == nil {
+						model = &RegisteredModel{Name: "churn", CreationTimestamp: time.Now().UnixMilli()}
+					}
+					if lost {
+						conn, _, _ := w.(http.Hijacker).Hijack()
+						_ = conn.Close()
+						return
+					}
+					_ = json.NewEncoder(w).Encode(map[string]any{"registered_model": model})
+				case strings.HasSuffix(r.URL.Path, "/registered-models/get"):
+					if model == nil {
+						w.WriteHeader(http.StatusNotFound)
+						fmt.Fprint(w, `{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"no"}`)
+						return
+					}
+					_ = json.NewEncoder(w).Encode(map[string]any{"registered_model": model})
+				}
+			}))
+			defer srv.Close()
+			c := testClient(t, srv.URL)
+			c.sleep = func(context.Context, time.Duration) error { return nil }
+			rm, recovered, err := c.CreateRegisteredModelChecked(context.Background(), CreateRegisteredModelInput{Name: "churn"})
+			if creates.Load() != tc.wantCreates {
+				t.Errorf("%d creates sent, want %d", creates.Load(), tc.wantCreates)
+			}
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || rm == nil || rm.Name != "churn" || recovered != tc.wantRecovered {
+				t.Fatalf("got %+v recovered %v err %v, want the model, recovered %v", rm, recovered, err, tc.wantRecovered)
+			}
+		})
+	}
+}
+
+// The look after a lost answer outlasts a server that is down for longer
+// than the request retries (here, four failed searches).
+func TestCreateModelVersionCheckedLooksUntilTheServerIsBack(t *testing.T) {
+	var searches atomic.Int32
+	f := &fakeRegistry{lose: func(int32) (bool, bool) { return true, true }}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/model-versions/search") && searches.Add(1) <= 4 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		f.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	c := testClient(t, srv.URL, func(cfg *Config) { cfg.MaxRetries = 0 })
+	c.sleep = func(context.Context, time.Duration) error { return nil }
+	mv, recovered, err := c.CreateModelVersionChecked(context.Background(), CreateModelVersionInput{Name: "churn", Source: "s3://b/c"})
+	if err != nil || !recovered || mv.Version != "1" || f.creates.Load() != 1 {
+		t.Fatalf("got %+v recovered %v err %v after %d creates, want version 1 found after 1 create", mv, recovered, err, f.creates.Load())
+	}
+}

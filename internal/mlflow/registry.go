@@ -36,6 +36,44 @@ func (c *Client) CreateRegisteredModel(ctx context.Context, in CreateRegisteredM
 	return &out.RegisteredModel, nil
 }
 
+// CreateRegisteredModelChecked creates a model like CreateRegisteredModel,
+// but when the answer is lost (IsAmbiguous) it looks before it reports
+// failure: a model of that name created since the create began, with the
+// description sent, is the one it made, and is returned with recovered set
+// (sending the create again would fail: names are unique). When there is no
+// such model the create is sent again (createCheckAttempts in all). The look
+// outlasts a server restart (until ctx ends).
+func (c *Client) CreateRegisteredModelChecked(ctx context.Context, in CreateRegisteredModelInput) (rm *RegisteredModel, recovered bool, err error) {
+	since := time.Now().Add(-createClockSkew).UnixMilli()
+	for attempt := 1; ; attempt++ {
+		rm, err := c.CreateRegisteredModel(ctx, in)
+		if err == nil || !IsAmbiguous(err) {
+			return rm, false, err
+		}
+		if serr := c.sleep(ctx, time.Second); serr != nil {
+			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
+		}
+		var found *RegisteredModel
+		serr := c.untilDeadline(ctx, func() error {
+			var err error
+			found, err = c.GetRegisteredModel(ctx, in.Name)
+			return err
+		})
+		switch {
+		case serr != nil && !IsNotFound(serr):
+			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
+		case serr == nil && found.CreationTimestamp >= since && found.Description == in.Description:
+			return found, true, nil
+		case serr == nil:
+			// It was there before: someone else's. Creating it again says so.
+			rm, err := c.CreateRegisteredModel(ctx, in)
+			return rm, false, err
+		case attempt >= createCheckAttempts:
+			return nil, false, err
+		}
+	}
+}
+
 // GetRegisteredModel reads one model.
 func (c *Client) GetRegisteredModel(ctx context.Context, name string) (*RegisteredModel, error) {
 	var out struct {
@@ -217,7 +255,12 @@ func (c *Client) CreateModelVersionChecked(ctx context.Context, in CreateModelVe
 		if serr := c.sleep(ctx, time.Second); serr != nil {
 			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
 		}
-		found, serr := c.SearchModelVersions(ctx, ModelFilter(in.Name))
+		var found []ModelVersion
+		serr := c.untilDeadline(ctx, func() error {
+			var err error
+			found, err = c.SearchModelVersions(ctx, ModelFilter(in.Name))
+			return err
+		})
 		if serr != nil {
 			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
 		}

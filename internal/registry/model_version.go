@@ -244,15 +244,36 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 	}
 	id := name + "/" + mv.Version
 
-	// Record the version at once: whatever happens next, the state knows it,
-	// and a failed create leaves it tainted so that the next apply replaces it.
+	// Record the version at once: whatever happens next, the state knows it.
+	// A registration that fails leaves it tainted, so that the next apply
+	// replaces it. But when what follows fails only because MLflow cannot be
+	// reached (or the apply is interrupted), the version may be fine: the
+	// create then warns instead of failing, so that Terraform does not taint
+	// it, and the state holds what is known; the next plan finishes the job.
 	r.flatten(mv, "", &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-
-	mv, err = waitForVersionReady(ctx, c, name, mv.Version)
-	if mv != nil {
-		r.flatten(mv, "", &plan)
+	unconfirmed := func(what string, err error) bool {
+		if !mlflow.IsUnavailable(err) && !errors.Is(err, context.Canceled) {
+			return false
+		}
+		resp.Diagnostics.AddWarning("Model version created, "+what+" unconfirmed",
+			fmt.Sprintf("The model version %q was registered and is recorded in the state, but %s failed: %v.\n\n"+
+				"It is not marked tainted, so the next apply does not replace it; the next refresh reads it, and the next plan makes up what is missing.", id, what, err))
 		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		return true
+	}
+
+	if mv.Status != mlflow.StatusReady { // open-source MLflow answers READY at once
+		waited, werr := waitForVersionReady(ctx, c, name, mv.Version)
+		if waited != nil {
+			mv = waited
+			r.flatten(mv, "", &plan)
+			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		}
+		if unconfirmed("waiting for READY", werr) {
+			return
+		}
+		err = werr
 	}
 	if err != nil {
 		var failed *registrationFailedError
@@ -271,11 +292,21 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 
 	if wantStage != "" && wantStage != mv.CurrentStage {
 		if _, err := c.TransitionModelVersionStage(ctx, name, mv.Version, wantStage, plan.ArchiveExistingVersions.ValueBool()); err != nil {
+			if unconfirmed("moving it to stage "+wantStage, err) {
+				return // the state holds the stage it has; the next plan moves it
+			}
 			diags.AddAPIError(&resp.Diagnostics, "moving to stage "+wantStage+" the", modelVersionKind, id, err)
 			return
 		}
 	}
-	if !r.readInto(ctx, c, name, mv.Version, &plan, &resp.Diagnostics) && !resp.Diagnostics.HasError() {
+	found, action, err := r.read(ctx, c, name, mv.Version, &plan)
+	switch {
+	case err != nil:
+		if unconfirmed(action+" it", err) {
+			return
+		}
+		diags.AddAPIError(&resp.Diagnostics, action, modelVersionKind, id, err)
+	case !found:
 		resp.Diagnostics.AddError("Error creating model version", fmt.Sprintf("The model version %q vanished right after it was created.", id))
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
@@ -403,22 +434,29 @@ func (r *modelVersionResource) ImportState(ctx context.Context, req resource.Imp
 // readInto reads the version and its download URI into m. It returns false
 // when the version does not exist.
 func (r *modelVersionResource) readInto(ctx context.Context, c *mlflow.Client, name, version string, m *modelVersionModel, d *diagnostics) bool {
-	id := name + "/" + version
+	found, action, err := r.read(ctx, c, name, version, m)
+	if err != nil {
+		diags.AddAPIError(d, action, modelVersionKind, name+"/"+version, err)
+	}
+	return found
+}
+
+// read reads the version and its download URI into m. It returns whether
+// the version exists, and on failure what failed and why.
+func (r *modelVersionResource) read(ctx context.Context, c *mlflow.Client, name, version string, m *modelVersionModel) (found bool, action string, err error) {
 	mv, err := c.GetModelVersion(ctx, name, version)
 	if err != nil {
 		if mlflow.IsNotFound(err) {
-			return false
+			return false, "", nil
 		}
-		diags.AddAPIError(d, "reading", modelVersionKind, id, err)
-		return false
+		return false, "reading", err
 	}
 	loc, err := c.GetModelVersionDownloadURI(ctx, name, version)
 	if err != nil && !mlflow.IsNotFound(err) {
-		diags.AddAPIError(d, "reading the download URI of", modelVersionKind, id, err)
-		return false
+		return false, "reading the download URI of", err
 	}
 	r.flatten(mv, loc, m)
-	return true
+	return true, "", nil
 }
 
 // flatten copies the API's version into m. Values the API does not echo

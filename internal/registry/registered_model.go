@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -141,11 +142,16 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	_, err := c.CreateRegisteredModel(ctx, mlflow.CreateRegisteredModelInput{
+	created, recovered, err := c.CreateRegisteredModelChecked(ctx, mlflow.CreateRegisteredModelInput{
 		Name:        name,
 		Description: plan.Description.ValueString(),
 		Tags:        mlflow.TagList(tags),
 	})
+	if recovered {
+		resp.Diagnostics.AddWarning("Registered model create answer lost",
+			fmt.Sprintf("MLflow's answer to the create of %q was lost (the connection broke or a proxy failed). The provider looked before reporting a failure "+
+				"and found the model, created since the create began; it is recorded in the state.", name))
+	}
 	if err != nil {
 		if mlflow.IsAlreadyExists(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating registered model",
@@ -155,10 +161,23 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 		diags.AddAPIError(&resp.Diagnostics, "creating", registeredModelKind, name, err)
 		return
 	}
-	r.readInto(ctx, c, name, &plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		// Record what was created even when the read back failed.
-		plan.ID = types.StringValue(name)
+	// Read it back (the create's answer lacks what MLflow adds). The model
+	// exists whatever happens now: a read back that fails because MLflow
+	// cannot be reached records the create's answer and warns, rather than
+	// failing the create, which would make Terraform taint the model and
+	// replace it on the next apply.
+	rm, err := c.GetRegisteredModel(ctx, name)
+	switch {
+	case err == nil:
+		fillRegisteredModel(rm, &plan)
+	case mlflow.IsUnavailable(err) || errors.Is(err, context.Canceled):
+		fillRegisteredModel(created, &plan)
+		resp.Diagnostics.AddWarning("Registered model created, not read back",
+			fmt.Sprintf("The registered model %q was created and is recorded in the state from MLflow's answer, but reading it back failed: %v. "+
+				"The next refresh reads it.", name, err))
+	default:
+		fillRegisteredModel(created, &plan)
+		diags.AddAPIError(&resp.Diagnostics, "reading back the created", registeredModelKind, name, err)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
@@ -312,6 +331,12 @@ func (r *registeredModelResource) readInto(ctx context.Context, c *mlflow.Client
 		diags.AddAPIError(d, "reading", registeredModelKind, name, err)
 		return false
 	}
+	fillRegisteredModel(rm, m)
+	return true
+}
+
+// fillRegisteredModel copies the API's model into m.
+func fillRegisteredModel(rm *mlflow.RegisteredModel, m *registeredModelModel) {
 	m.ID = types.StringValue(rm.Name)
 	m.Name = types.StringValue(rm.Name)
 	m.Description = optionalString(rm.Description, m.Description)
@@ -321,7 +346,6 @@ func (r *registeredModelResource) readInto(ctx context.Context, c *mlflow.Client
 	if m.ForceDestroy.IsNull() || m.ForceDestroy.IsUnknown() {
 		m.ForceDestroy = types.BoolValue(false)
 	}
-	return true
 }
 
 func sortedKeys(m map[string]string) []string {

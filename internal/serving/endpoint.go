@@ -252,6 +252,13 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 	for i, s := range steps {
 		var err error
 		obj, err = c.Apply(ctx, InferenceServiceGVR, s.toObject())
+		if err != nil && i == 0 && kube.Transient(err) {
+			// The answer may be lost although the apply was made: it did
+			// not exist before, so if it exists now, this apply made it.
+			if got, gerr := c.Get(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); gerr == nil {
+				obj, err = got, nil
+			}
+		}
 		if err != nil {
 			addKubeError(&resp.Diagnostics, "creating", id, err)
 			return

@@ -34,7 +34,8 @@ var (
 // wait at once, with the container's exit code and message.
 //
 // A wait that runs out of time while the Kubernetes API server cannot be
-// reached has seen nothing to judge by. After a create it is not an error:
+// reached, or that the user interrupts (Ctrl-C), has seen nothing to judge
+// by. After a create it is not an error:
 // an error would make Terraform taint the endpoint and replace it on the next
 // apply, though it may be serving. unconfirmed is then true and a warning
 // says so; the endpoint records it, and the next plan resumes the wait.
@@ -43,9 +44,9 @@ func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec e
 	last, rd, gone, err := waitServing(ctx, c, spec)
 	var unreachable *kube.UnreachableError
 	switch {
-	case errors.As(err, &unreachable) && action == "creating":
+	case action == "creating" && (errors.As(err, &unreachable) || errors.Is(err, context.Canceled) || kube.Transient(err)):
 		d.AddWarning("Endpoint created, readiness not confirmed",
-			fmt.Sprintf("The InferenceService %s was created and is recorded in the state, but whether it became ready is unknown: %v.\n\n"+
+			fmt.Sprintf("The InferenceService %s was created and is recorded in the state, but the wait for it to become ready ended early: %v.\n\n"+
 				"It is not marked tainted, so the next apply does not replace it. The next plan shows `ready` changing, and applying it "+
 				"resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).", id, err))
 		return last, true
