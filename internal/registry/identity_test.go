@@ -1,15 +1,21 @@
 package registry_test
 
 import (
+	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
+	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
 // Each registry resource has an identity in the state, and imports by it
@@ -84,4 +90,55 @@ resource "mlops_registry_webhook" "test" {
 func withConfig(step resource.TestStep, cfg string) resource.TestStep {
 	step.Config = cfg
 	return step
+}
+
+// secret_wo through a real OpenTofu 1.12 (write-only attributes need
+// Terraform or OpenTofu 1.11+): the delivery is signed with it, the state
+// never holds it, and a new secret_wo_version sends a new one.
+func TestAccRegistryWebhook_writeOnlyConfig(t *testing.T) {
+	name := acctest.RandomName("wohook")
+	srv, deliveries := receiver(t)
+	cfg := func(secret string, version int) string {
+		return fmt.Sprintf(`
+resource "mlops_registry_webhook" "test" {
+  name              = %q
+  url               = %q
+  events            = ["registered_model.created"]
+  secret_wo         = %q
+  secret_wo_version = %d
+}
+`, name, srv.URL+"/hooks/wo", secret, version)
+	}
+	delivered := func(secret string) resource.TestCheckFunc {
+		return func(s *terraform.State) error {
+			for _, rs := range s.RootModule().Resources {
+				for k, v := range rs.Primary.Attributes {
+					if strings.Contains(v, secret) {
+						return fmt.Errorf("the state holds the write-only secret in %s", k)
+					}
+				}
+			}
+			model := acctest.RandomName("wo-model")
+			c := acctest.MLflow(t)
+			if _, err := c.CreateRegisteredModel(acctest.Context(t), mlflow.CreateRegisteredModelInput{Name: model}); err != nil {
+				return err
+			}
+			defer func() { _ = c.DeleteRegisteredModel(context.Background(), model) }()
+			d, err := deliveries.waitFor("registered_model", "created", model, 90*time.Second)
+			if err != nil {
+				return err
+			}
+			return verify(d, secret)
+		}
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckMLflow(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		TerraformVersionChecks:   []tfversion.TerraformVersionCheck{tfversion.SkipBelow(tfversion.Version1_11_0)},
+		CheckDestroy:             checkWebhookDestroy(t),
+		Steps: []resource.TestStep{
+			{Config: cfg("first-wo-s3cr3t", 1), Check: delivered("first-wo-s3cr3t")},
+			{Config: cfg("second-wo-s3cr3t", 2), Check: delivered("second-wo-s3cr3t")},
+		},
+	})
 }
