@@ -7,7 +7,9 @@
 # cache, and built there as the main module.
 source "$(dirname "$0")/lib.sh"
 bin="$TOOLS_BIN/tofu"
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | head -1 | grep -q "v${OPENTOFU_VERSION#v}"; then
+# (grep the whole output: OpenTofu prints warnings first, such as one about a
+# missing TF_CLI_CONFIG_FILE)
+if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "^OpenTofu v${OPENTOFU_VERSION#v}\$"; then
   echo "$bin"; exit 0
 fi
 log "building OpenTofu $OPENTOFU_VERSION from the Go module proxy (about 8 minutes, once)"

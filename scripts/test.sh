@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: formatting and vet, lint, unit tests, the docs check, and
-# the acceptance and end-to-end tests (TF_ACC=1) against a real MLflow
-# server and a local Kubernetes cluster running KServe's and Argo's real
-# controllers on a kwok node (scripts/kube-server.sh), which this script
-# installs (once, under .tools/: the first run builds the tools from the Go
-# module proxy, side by side) and starts and stops itself.
+# Runs every test: formatting and vet, lint (Go and the GitHub workflows),
+# unit tests, the docs check, and the acceptance and end-to-end tests
+# (TF_ACC=1) against a real MLflow server and a local Kubernetes cluster
+# running KServe's and Argo's real controllers on a kwok node
+# (scripts/kube-server.sh); the acceptance suite runs twice, with Terraform
+# 1.5.7 and with OpenTofu 1.12.6, side by side on servers of their own; then
+# the short fault suite (scripts/faults.sh --short) on the Terraform run's
+# servers, and the release check (scripts/release-check.sh: a snapshot
+# release installed through a filesystem mirror and planned with both). It
+# installs what it needs (once, under .tools/: the first run builds the tools
+# from the Go module proxy, side by side) and starts and stops the servers.
 #
 #   ./scripts/test.sh            # everything
 #   ./scripts/test.sh -run Alias # only tests matching a pattern (passed to go test)
@@ -17,16 +22,20 @@ start=$(date +%s)
 log "installing tools (cached under .tools/ after the first run)"
 # Terraform is built from source (a few minutes the first time): do it while
 # pip installs MLflow.
-"$ROOT/scripts/install-terraform.sh" >"$RUN_DIR/install-terraform.log" 2>&1 &
-tf_pid=$!
-"$ROOT/scripts/install-kube.sh" >"$RUN_DIR/install-kube.log" 2>&1 &
-kube_pid=$!
+# The builds run side by side (each logs to .run/install-<tool>.log).
+declare -A installs=()
+for tool in terraform opentofu kube toxiproxy actionlint goreleaser; do
+  "$ROOT/scripts/install-$tool.sh" >"$RUN_DIR/install-$tool.log" 2>&1 &
+  installs[$tool]=$!
+done
 "$ROOT/scripts/install-mlflow.sh" >/dev/null
 "$ROOT/scripts/install-tfplugindocs.sh" >/dev/null
 lint=$("$ROOT/scripts/install-golangci-lint.sh")
-if ! wait "$tf_pid"; then cat "$RUN_DIR/install-terraform.log" >&2; die "installing terraform failed"; fi
-if ! wait "$kube_pid"; then cat "$RUN_DIR/install-kube.log" >&2; die "installing the local cluster's tools failed"; fi
+for tool in "${!installs[@]}"; do
+  if ! wait "${installs[$tool]}"; then cat "$RUN_DIR/install-$tool.log" >&2; die "installing $tool failed"; fi
+done
 terraform="$TOOLS_BIN/terraform"
+tofu="$TOOLS_BIN/tofu"
 
 log "gofmt, go vet"
 unformatted=$(gofmt -l $(git ls-files '*.go'))
@@ -37,38 +46,92 @@ log "golangci-lint"
 
 log "docs check"
 "$ROOT/scripts/generate-docs.sh" --check
+log "GitHub workflows (actionlint)"
+"$ROOT/scripts/lint-workflows.sh"
 
-log "starting the servers (fresh state under .run/*-test)"
-export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-test"
-export MLOPS_KUBE_DIR="$RUN_DIR/kube-test"
-cleanup() {
-  "$ROOT/scripts/mlflow-server.sh" stop || true
-  "$ROOT/scripts/kube-server.sh" stop || true
-}
-trap cleanup EXIT
-"$ROOT/scripts/mlflow-server.sh" clean
-"$ROOT/scripts/kube-server.sh" clean
-"$ROOT/scripts/mlflow-server.sh" start
-"$ROOT/scripts/kube-server.sh" start
-# shellcheck disable=SC1091
-source "$MLOPS_MLFLOW_DIR/env"
-# shellcheck disable=SC1091
-source "$MLOPS_KUBE_DIR/env"
-
-export TF_ACC=1
-export TF_ACC_TERRAFORM_PATH="$terraform"
+log "starting the servers: one MLflow and one cluster for each run (fresh state under .run/*-test and .run/*-tofu)"
+export CHECKPOINT_DISABLE=1
+export MLOPS_TEST_PYTHON="$TOOLS/mlflow/bin/python"
 export TF_CLI_CONFIG_FILE="$TOOLS/empty.tfrc"
 touch "$TF_CLI_CONFIG_FILE"
-export MLOPS_TEST_PYTHON="$TOOLS/mlflow/bin/python"
-export CHECKPOINT_DISABLE=1
+servers() { # servers start|stop|clean NAME
+  MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-$2" "$ROOT/scripts/mlflow-server.sh" "$1"
+  MLOPS_KUBE_DIR="$RUN_DIR/kube-$2" "$ROOT/scripts/kube-server.sh" "$1"
+}
+cleanup() {
+  servers stop test >/dev/null 2>&1 || true
+  servers stop tofu >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+servers clean test
+servers clean tofu
+cli=${MLOPS_TEST_CLI:-both}
+test_servers=""
+if [ "$cli" != opentofu ]; then
+  servers start test >"$RUN_DIR/servers-test.log" 2>&1 &
+  test_servers=$!
+fi
+if [ "$cli" != terraform ]; then
+  servers start tofu >"$RUN_DIR/servers-tofu.log" 2>&1 || { cat "$RUN_DIR/servers-tofu.log" >&2; die "starting the OpenTofu run's servers failed"; }
+fi
+if [ -n "$test_servers" ]; then
+  wait "$test_servers" || { cat "$RUN_DIR/servers-test.log" >&2; die "starting the Terraform run's servers failed"; }
+fi
 
-log "unit and acceptance tests"
+# acceptance NAME TERRAFORM_BINARY [go test arguments] runs the tests in a
+# subshell with the environment of NAME's servers and that binary.
+acceptance() {
+  local name=$1 bin=$2
+  shift 2
+  (
+    export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-$name" MLOPS_KUBE_DIR="$RUN_DIR/kube-$name"
+    # shellcheck disable=SC1091
+    source "$MLOPS_MLFLOW_DIR/env"
+    # shellcheck disable=SC1091
+    source "$MLOPS_KUBE_DIR/env"
+    export TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin"
+    go test -count=1 -parallel 4 -timeout 40m "$@"
+  )
+}
+
+# MLOPS_TEST_CLI=terraform or opentofu runs only that CLI's run (the GitHub
+# workflow's matrix); unset, both run.
+case "$cli" in both | terraform | opentofu) ;; *) die "MLOPS_TEST_CLI must be terraform or opentofu, not $cli" ;; esac
+log "unit and acceptance tests: Terraform 1.5.7 (everything) and OpenTofu 1.12.6 (the acceptance suites), side by side ($cli)"
+# With OpenTofu, the in-process provider is registry.opentofu.org/hashicorp/mlops
+# (OpenTofu's default registry host). Tests of what Terraform 1.5.7 lacks
+# (resource identity, write-only attributes in configuration) run with
+# OpenTofu only, so neither run skips a test.
+newer='_identity$|_writeOnlyConfig$'
+rc=0 tofu_rc=0
 set +e
-go test ./... -count=1 -parallel 4 -timeout 40m "$@"
-rc=$?
+if [ "$cli" != terraform ]; then
+  TF_ACC_PROVIDER_HOST=registry.opentofu.org acceptance tofu "$tofu" ./internal/... ./test/gitops/... "$@" >"$RUN_DIR/test-tofu.log" 2>&1 &
+  tofu_pid=$!
+fi
+if [ "$cli" != opentofu ]; then
+  acceptance test "$terraform" ./... -skip "$newer" "$@"
+  rc=$?
+fi
+if [ "$cli" != terraform ]; then
+  wait "$tofu_pid"
+  tofu_rc=$?
+  cat "$RUN_DIR/test-tofu.log" >&2
+fi
 set -e
+if [ $tofu_rc -ne 0 ]; then
+  log "the OpenTofu run failed (above); its servers' logs: $RUN_DIR/mlflow-tofu/server.log, $RUN_DIR/kube-tofu/*.log"
+fi
 if [ $rc -ne 0 ]; then
-  log "tests failed; server logs: $MLOPS_MLFLOW_DIR/server.log, $MLOPS_KUBE_DIR/*.log (one per component)"
-  exit $rc
+  log "the Terraform run failed; its servers' logs: $RUN_DIR/mlflow-test/server.log, $RUN_DIR/kube-test/*.log (one per component)"
+fi
+[ $rc -eq 0 ] && [ $tofu_rc -eq 0 ] || exit 1
+servers stop tofu >/dev/null 2>&1 || true
+
+if [ $# -eq 0 ] && [ "$cli" != opentofu ]; then
+  log "the release: a snapshot built by GoReleaser, installed through a filesystem mirror, planned with Terraform and OpenTofu"
+  "$ROOT/scripts/release-check.sh"
+  log "fault suite, short (on the Terraform run's servers, which it kills and restarts)"
+  MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-test" MLOPS_KUBE_DIR="$RUN_DIR/kube-test" "$ROOT/scripts/faults.sh" --reuse --short
 fi
 log "all tests passed in $(( $(date +%s) - start ))s"

@@ -132,11 +132,8 @@ func relocate(block *tfprotov6.SchemaBlock, diags []*tfprotov6.Diagnostic) []*tf
 		if !ok || !isAttribute(block, string(root)) {
 			continue // a block (such as timeouts): Terraform finds those
 		}
-		if _, isIndex := steps[1].(tftypes.ElementKeyString); isIndex && len(steps) == 2 {
-			continue // a map's key: Terraform points at the key itself
-		}
-		if _, isIndex := steps[1].(tftypes.ElementKeyInt); isIndex && len(steps) == 2 {
-			continue // a list's element: Terraform points at the element itself
+		if _, isAttr := steps[1].(tftypes.AttributeName); !isAttr && len(steps) == 2 {
+			continue // an element of a map, list or set attribute: Terraform finds those
 		}
 		if at := pathString(steps); !strings.Contains(d.Detail, at) {
 			d.Detail = fmt.Sprintf("%s: %s", at, d.Detail)

@@ -1,11 +1,9 @@
 package registry_test
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -15,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/tfversion"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
 // Each registry resource has an identity in the state, and imports by it
@@ -118,17 +115,7 @@ resource "mlops_registry_webhook" "test" {
 					}
 				}
 			}
-			model := acctest.RandomName("wo-model")
-			c := acctest.MLflow(t)
-			if _, err := c.CreateRegisteredModel(acctest.Context(t), mlflow.CreateRegisteredModelInput{Name: model}); err != nil {
-				return err
-			}
-			defer func() { _ = c.DeleteRegisteredModel(context.Background(), model) }()
-			d, err := deliveries.waitFor("registered_model", "created", model, 90*time.Second)
-			if err != nil {
-				return err
-			}
-			return verify(d, secret)
+			return deliveries.deliveredSigned(t, "wo-model", secret)
 		}
 	}
 	resource.ParallelTest(t, resource.TestCase{

@@ -130,7 +130,7 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 }
 
 func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromRead(ctx, req, resp)...) }()
 	var state modelAliasModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)

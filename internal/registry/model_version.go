@@ -313,7 +313,7 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 }
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromRead(ctx, req, resp)...) }()
 	var state modelVersionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)

@@ -189,7 +189,7 @@ import {
 				},
 				Check: func(*terraform.State) error {
 					// Still the user's version 1, and no second one.
-					versions, err := c.SearchModelVersions(ctx, fmt.Sprintf("name='%s'", name))
+					versions, err := c.SearchModelVersions(acctest.Context(t), fmt.Sprintf("name='%s'", name))
 					if err != nil {
 						return err
 					}

@@ -183,7 +183,7 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromRead(ctx, req, resp)...) }()
 	var state registeredModelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)

@@ -183,7 +183,7 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 }
 
 func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromRead(ctx, req, resp)...) }()
 	var state registryWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)

@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
 // object builds a value of t from the attributes given; the others are null.
@@ -145,17 +143,7 @@ func TestAccRegistryWebhook_writeOnlySecret(t *testing.T) {
 	t.Cleanup(func() { _ = acctest.MLflow(t).DeleteWebhook(context.Background(), id) })
 
 	// MLflow got the write-only secret: a real delivery is signed with it.
-	c := acctest.MLflow(t)
-	model := acctest.RandomName("wohooked")
-	if _, err := c.CreateRegisteredModel(acctest.Context(t), mlflow.CreateRegisteredModelInput{Name: model}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = c.DeleteRegisteredModel(context.Background(), model) })
-	d, err := deliveries.waitFor("registered_model", "created", model, 90*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := verify(d, "write-only-s3cr3t"); err != nil {
+	if err := deliveries.deliveredSigned(t, "wohooked", "write-only-s3cr3t"); err != nil {
 		t.Fatal(err)
 	}
 }

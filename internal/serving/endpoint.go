@@ -291,7 +291,7 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 }
 
 func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
-	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	defer func() { resp.Diagnostics.Append(endpointIdentity.FromRead(ctx, req, resp)...) }()
 	var state endpointModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.kube(&resp.Diagnostics)

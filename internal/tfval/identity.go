@@ -48,6 +48,16 @@ func (id Identity) FromState(ctx context.Context, state tfsdk.State, to *tfsdk.R
 	return d
 }
 
+// FromRead sets a read's identity from its new state or, when the object
+// is gone (the state removed), from the prior one: the framework wants an
+// identity after every read that has no error.
+func (id Identity) FromRead(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) diag.Diagnostics {
+	if resp.State.Raw.IsNull() {
+		return id.FromState(ctx, req.State, resp.Identity)
+	}
+	return id.FromState(ctx, resp.State, resp.Identity)
+}
+
 // Values reads the identity an import gives (req.Identity), by attribute
 // name; ok is false when the import gives an ID instead.
 func (id Identity) Values(ctx context.Context, req resource.ImportStateRequest, d *diag.Diagnostics) (values map[string]string, ok bool) {
