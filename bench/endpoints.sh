@@ -10,38 +10,17 @@
 # least 4x faster on each.
 #
 #   ./bench/endpoints.sh [N]     # default N=50
-source "$(dirname "$0")/../scripts/lib.sh"
-cd "$ROOT"
+#
+# Then, on the same stack, the load bench (bench/load.sh): N endpoints and N
+# registered models in one state, for each size in BENCH_SIZES (default
+# "50 1000"; BENCH_SIZES= skips it), with the provider's peak memory.
+source "$(dirname "$0")/lib.sh"
 n=${1:-50}
 work="$RUN_DIR/bench"
-rm -rf "$work"; mkdir -p "$work"
-export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-bench" MLOPS_KUBE_DIR="$RUN_DIR/kube-bench"
-cleanup() { "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true; "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true; }
-trap cleanup EXIT
-terraform=$("$ROOT/scripts/install-terraform.sh")
-"$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1; "$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
-"$ROOT/scripts/mlflow-server.sh" start 2>/dev/null
-"$ROOT/scripts/kube-server.sh" start 2>/dev/null
-# shellcheck disable=SC1091
-source "$MLOPS_MLFLOW_DIR/env"; source "$MLOPS_KUBE_DIR/env"
-go build -o "$work/provider/terraform-provider-mlops" .
-cat >"$work/terraformrc" <<CFG
-provider_installation {
-  dev_overrides { "mlopsprovider/mlops" = "$work/provider" }
-  direct {}
-}
-CFG
-export TF_CLI_CONFIG_FILE="$work/terraformrc" CHECKPOINT_DISABLE=1 MLOPS_NAMESPACE=bench
-python3 - "$MLOPS_KUBE_DIR" <<'PY'
-import json, ssl, sys, urllib.request
-d = sys.argv[1]
-server = [l.split()[1] for l in open(d + "/kubeconfig") if "server:" in l][0]
-ctx = ssl.create_default_context(cafile=d + "/ca.crt")
-req = urllib.request.Request(server + "/api/v1/namespaces", method="POST",
-    data=json.dumps({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench"}}).encode(),
-    headers={"Authorization": "Bearer " + open(d + "/token").read().strip(), "Content-Type": "application/json"})
-urllib.request.urlopen(req, context=ctx).read()
-PY
+rm -rf "$work"
+bench_up "$work"
+export MLOPS_NAMESPACE=bench
+bench_namespace bench
 
 mkdir -p "$work/endpoints" "$work/registry"
 cat >"$work/endpoints/main.tf" <<TF
@@ -73,9 +52,7 @@ resource "mlops_registered_model" "m" {
 }
 TF
 
-secs() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 timed() { local s e; s=$(secs); "$@" >"$work/last.log" 2>&1 || { cat "$work/last.log" >&2; die "failed: $*"; }; e=$(secs); python3 -c "print(f'{$e - $s:.2f}')"; }
-tf() { "$terraform" -chdir="$1" "${@:2}" -input=false -no-color; }
 
 log "endpoints: apply $n (waiting for Ready), no-op plan, destroy"
 ep_apply=$(timed tf "$work/endpoints" apply -auto-approve)
@@ -114,3 +91,9 @@ print(f"{'registry: plan (refresh) of ' + n + ' models':<44} {rg_plan:>10.2f}")
 print(f"{'registry: the same ' + n + ' GETs, bare, 10 at a time':<44} {rg_gets:>10.2f}")
 print(f"{'registry: plan / bare GETs':<44} {rg_plan / rg_gets:>9.1f}x   (plan includes Terraform's own start-up and graph walk)")
 PY
+
+sizes=${BENCH_SIZES-50 1000}
+if [ -n "$sizes" ]; then
+  # shellcheck disable=SC2086
+  BENCH_STACK_UP=1 "$ROOT/bench/load.sh" $sizes
+fi

@@ -1,0 +1,62 @@
+// Command profile is the provider, served as main.go serves it, with CPU and
+// allocation profiles: when MLOPS_BENCH_PROFILE_DIR is set, each process
+// writes cpu-<pid>.pprof and allocs-<pid>.pprof there when Terraform stops
+// it, and, every MLOPS_BENCH_HEAP_EVERY (a duration such as 2s) if set,
+// heap-<pid>-<n>.pprof (the live heap then; the largest shows what the
+// peak memory holds). The load bench runs it in place of the provider (BENCH_PROFILE=1) to
+// see where a plan's time goes; its measurements use the provider's own
+// binary.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+)
+
+func main() {
+	dir := os.Getenv("MLOPS_BENCH_PROFILE_DIR")
+	name := func(kind string) string { return filepath.Join(dir, fmt.Sprintf("%s-%d.pprof", kind, os.Getpid())) }
+	if dir != "" {
+		f, err := os.Create(name("cpu"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+	}
+	if every, perr := time.ParseDuration(os.Getenv("MLOPS_BENCH_HEAP_EVERY")); dir != "" && perr == nil && every > 0 {
+		go func() {
+			for n := 1; ; n++ {
+				time.Sleep(every)
+				if f, ferr := os.Create(name(fmt.Sprintf("heap-%d", n))); ferr == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					_ = f.Close()
+				}
+			}
+		}()
+	}
+	err := providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{
+		Address:         "registry.terraform.io/mlopsprovider/mlops",
+		ProtocolVersion: 6,
+	})
+	if dir != "" {
+		pprof.StopCPUProfile()
+		if f, ferr := os.Create(name("allocs")); ferr == nil {
+			_ = pprof.Lookup("allocs").WriteTo(f, 0)
+			_ = f.Close()
+		}
+	}
+	if err != nil {
+		log.Fatal(err.Error())
+	}
+}
