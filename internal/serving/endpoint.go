@@ -118,7 +118,11 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	// A create whose wait could not be confirmed: wait again now.
 	if state != nil && !state.Ready.ValueBool() && plan.WaitForReady.ValueBool() {
 		if mark, d := req.Private.GetKey(ctx, privateWaitUnconfirmed); len(mark) > 0 && !d.HasError() {
+			// Everything the status gives may change while it waits.
 			plan.Ready = types.BoolUnknown()
+			plan.Traffic = types.MapUnknown(types.Int64Type)
+			plan.Conditions = types.ListUnknown(conditionType)
+			plan.URL = types.StringUnknown()
 		}
 	}
 	if state == nil && !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
