@@ -194,7 +194,9 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 // Transient reports whether err is worth retrying: the API server could
 // not be reached or was restarting, or it answered 429 or 5xx.
 func Transient(err error) bool {
-	if err == nil {
+	// The operation's own deadline or cancellation is final (and
+	// context.DeadlineExceeded would pass for a net.Error timeout below).
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||

@@ -119,3 +119,14 @@ func TestTransientConnectionFailures(t *testing.T) {
 		t.Error("a refusal is taken as transient")
 	}
 }
+
+// The operation's own deadline is final, though context.DeadlineExceeded
+// passes for a net.Error timeout: a wait that simply ran out of time must not
+// be taken for a lost connection.
+func TestTransientIsNotTheDeadline(t *testing.T) {
+	for _, err := range []error{context.DeadlineExceeded, context.Canceled, fmt.Errorf("watching: %w", context.DeadlineExceeded)} {
+		if Transient(err) {
+			t.Errorf("%v taken as transient", err)
+		}
+	}
+}
