@@ -43,6 +43,42 @@ type ProviderData struct {
 	kubeOnce   sync.Once
 	kubeClient *kube.Client
 	kubeDiags  diag.Diagnostics
+
+	memoMu sync.Mutex
+	memo   map[string]*memoEntry
+}
+
+type memoEntry struct {
+	mu  sync.Mutex
+	ok  bool
+	val any
+}
+
+// Memo returns what read gives for key, reading it once for the life of
+// the provider process (one plan, or one apply): facts about the cluster
+// that every resource of a plan would otherwise read again. Failures are
+// not kept, so the next caller reads again.
+func (p *ProviderData) Memo(key string, read func() (any, error)) (any, error) {
+	p.memoMu.Lock()
+	if p.memo == nil {
+		p.memo = map[string]*memoEntry{}
+	}
+	e, ok := p.memo[key]
+	if !ok {
+		e = &memoEntry{}
+		p.memo[key] = e
+	}
+	p.memoMu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ok {
+		return e.val, nil
+	}
+	v, err := read()
+	if err == nil {
+		e.ok, e.val = true, v
+	}
+	return v, err
 }
 
 // KubeClient returns the Kubernetes client, building it on first use. The

@@ -39,11 +39,14 @@ type Snapshot []map[string]*unstructured.Unstructured
 // One returns the object of query i named name, or nil.
 func (s Snapshot) One(i int, name string) *unstructured.Unstructured { return s[i][name] }
 
-// Read lists each query once: what they match now, without a watch.
+// Read lists each query once: what they match now, without a watch. Like
+// Get, it retries transient failures (a LIST is idempotent).
 func (c *Client) Read(ctx context.Context, queries []Query) (Snapshot, error) {
 	snap := make(Snapshot, len(queries))
 	for i, q := range queries {
-		list, err := c.Resource(q.GVR, q.Namespace).List(ctx, metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector})
+		list, err := retry(ctx, func() (*unstructured.UnstructuredList, error) {
+			return c.Resource(q.GVR, q.Namespace).List(ctx, metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector})
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 var (
@@ -34,7 +35,7 @@ var (
 
 // Resources lists the family's resources.
 func Resources() []func() resource.Resource {
-	return []func() resource.Resource{NewEndpointResource}
+	return []func() resource.Resource{NewEndpointResource, NewRuntimeResource}
 }
 
 // DataSources lists the family's data sources.
@@ -103,6 +104,7 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	}
 
 	r.resolveModels(ctx, &plan, true, &resp.Diagnostics)
+	r.checkPlannedFormat(ctx, plan, state, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -110,7 +112,9 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	// Any change of what is served makes the status unknown until applied.
 	if state != nil && (!plan.Model.Equal(state.Model) || !plan.Canary.Equal(state.Canary) || !plan.Scaling.Equal(state.Scaling) ||
 		!plan.DeploymentMode.Equal(state.DeploymentMode) || !plan.Labels.Equal(state.Labels) || !plan.Annotations.Equal(state.Annotations) ||
-		!plan.Logger.Equal(state.Logger) || !plan.Batcher.Equal(state.Batcher)) {
+		!plan.Logger.Equal(state.Logger) || !plan.Batcher.Equal(state.Batcher) || !plan.Container.Equal(state.Container) ||
+		!plan.Transformer.Equal(state.Transformer) || !plan.Pod.Equal(state.Pod) || !plan.RequestTimeout.Equal(state.RequestTimeout) ||
+		!plan.Concurrency.Equal(state.Concurrency)) {
 		plan.Ready = types.BoolUnknown()
 		plan.Traffic = types.MapUnknown(types.Int64Type)
 		plan.Conditions = types.ListUnknown(conditionType)
@@ -129,6 +133,21 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// checkPlannedFormat checks, when the model's format is new or changed and
+// KServe is to pick its runtime, that a runtime in reach declares it.
+func (r *endpointResource) checkPlannedFormat(ctx context.Context, plan endpointModel, state *endpointModel, d *diag.Diagnostics) {
+	var mm, sm modelModel
+	if !workload.ObjectOf(ctx, plan.Model, &mm, d) || !plan.Container.IsNull() || !mm.Runtime.IsNull() || plan.Namespace.IsUnknown() ||
+		mm.Format.IsUnknown() || mm.Format.IsNull() || mm.FormatVersion.IsUnknown() || mm.Protocol.IsUnknown() {
+		return
+	}
+	if state != nil && workload.ObjectOf(ctx, state.Model, &sm, d) && sm.Format.Equal(mm.Format) && sm.FormatVersion.Equal(mm.FormatVersion) &&
+		sm.Protocol.Equal(mm.Protocol) && sm.Runtime.IsNull() && state.Container.IsNull() {
+		return // unchanged: checked when it was planned
+	}
+	checkFormat(ctx, r.data, r.kube(d), plan.Namespace.ValueString(), mm.Format.ValueString(), mm.FormatVersion.ValueString(), mm.Protocol.ValueString(), d)
 }
 
 // resolveModels fills resolved_version and resolved_storage_uri of the model
@@ -355,6 +374,7 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 	}
 	want.PredictorName = fromObject(live).PredictorName
 	prior.PredictorName = want.PredictorName
+	want.staleStatus = invalidSpec(live, false).Failed
 
 	var obj *unstructured.Unstructured
 	if !plan.Rollout.IsNull() && modelChanged(prior.Model, want.Model) {
@@ -453,9 +473,13 @@ func timeoutName(action string) string {
 	return "update"
 }
 
-// modelChanged reports whether the served model differs.
+// modelChanged reports whether the served model differs (a custom server's
+// image or arguments included).
 func modelChanged(a, b modelSpec) bool {
-	return mustJSON(a.toMap()) != mustJSON(b.toMap())
+	pa, pb := map[string]any{}, map[string]any{}
+	a.renderInto(pa, false)
+	b.renderInto(pb, false)
+	return mustJSON(pa) != mustJSON(pb)
 }
 
 // isvcObject names InferenceServices in errors.

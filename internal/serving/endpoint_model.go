@@ -13,6 +13,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 // expand turns the planned model into the spec to apply. The resolved
@@ -33,15 +34,12 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 			Alias: mm.Alias.ValueString(), ResolvedVersion: mm.ResolvedVersion.ValueString(), StorageURI: mm.StorageURI.ValueString(),
 		},
 	}
-	if !mm.Env.IsNull() && !mm.Env.IsUnknown() {
-		e.Model.Env = map[string]string{}
-		d.Append(mm.Env.ElementsAs(ctx, &e.Model.Env, false)...)
-	}
-	if !mm.Resources.IsNull() && !mm.Resources.IsUnknown() {
-		var rm resourcesModel
-		d.Append(mm.Resources.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
-		e.Model.Resources = &resourceSpec{CPU: rm.CPU.ValueString(), Memory: rm.Memory.ValueString(), GPU: rm.GPU.ValueInt64Pointer()}
-	}
+	e.Model.Env = tfval.StringMapOf(ctx, mm.Env, d)
+	e.Model.EnvFromSecrets = workload.SecretKeysOf(ctx, mm.EnvFromSecrets, d)
+	e.Model.Args = tfval.StringListOf(ctx, mm.Args, d)
+	e.Model.Resources = workload.ResourcesOf(ctx, mm.Resources, d)
+	e.Model.Container = expandContainer(ctx, m.Container, d)
+	expandRunning(ctx, m, &e, d)
 	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
 		var cm canaryModel
 		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
@@ -70,7 +68,11 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 		d.Append(m.Scaling.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
 		e.Scaling = &scalingSpec{
 			MinReplicas: sm.MinReplicas.ValueInt64Pointer(), MaxReplicas: sm.MaxReplicas.ValueInt64Pointer(),
-			Target: sm.Target.ValueInt64Pointer(), Metric: sm.Metric.ValueString(),
+			Target: sm.Target.ValueInt64Pointer(), Metric: sm.Metric.ValueString(), Class: sm.Class.ValueString(),
+		}
+		var pm prometheusModel
+		if workload.ObjectOf(ctx, sm.Prometheus, &pm, d) {
+			e.Scaling.Prometheus = &prometheusSpec{Server: pm.Server.ValueString(), Query: pm.Query.ValueString(), Target: pm.Target.ValueString()}
 		}
 	}
 	return e
@@ -82,6 +84,7 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 // recovers what the provider had applied).
 func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointModel, d *diag.Diagnostics) {
 	live := fromObject(obj)
+	splitAutoscalerClass(&live, m.Annotations)
 	owned := ownedFields(obj)
 	m.ID = types.StringValue(live.Namespace + "/" + live.Name)
 	m.Name = types.StringValue(live.Name)
@@ -94,7 +97,8 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	if !m.Model.IsNull() && !m.Model.IsUnknown() {
 		d.Append(m.Model.As(ctx, &prior, basetypes.ObjectAsOptions{})...)
 	} else {
-		prior = modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes)}
+		prior = modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes),
+			EnvFromSecrets: types.MapNull(workload.SecretKeyType), Args: types.ListNull(types.StringType)}
 	}
 	lm := live.Model
 	mm := modelModel{
@@ -102,16 +106,16 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		Version:            optString(lm.Ref.Version),
 		Alias:              optString(lm.Ref.Alias),
 		StorageURI:         optString(lm.Ref.StorageURI),
-		Format:             types.StringValue(lm.Format),
+		Format:             optString(lm.Format),
 		FormatVersion:      optString(lm.FormatVersion),
 		Runtime:            optString(lm.Runtime),
-		Protocol:           types.StringValue(lm.Protocol),
+		Protocol:           optString(lm.Protocol),
 		ResolvedVersion:    optString(lm.Ref.ResolvedVersion),
 		ResolvedStorageURI: types.StringValue(lm.StorageURI),
 		Env:                types.MapNull(types.StringType),
 		Resources:          types.ObjectNull(resourcesAttrTypes),
 	}
-	if lm.Protocol == "" {
+	if lm.Protocol == "" && lm.Container == nil {
 		mm.Protocol = prior.Protocol
 	}
 	if lm.Ref == (registryRefSpec{}) && !prior.ResolvedStorageURI.IsNull() && !prior.ResolvedStorageURI.IsUnknown() {
@@ -122,32 +126,18 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	} else if lm.Ref == (registryRefSpec{}) {
 		mm.StorageURI = optString(lm.StorageURI) // an object made elsewhere, imported: storage_uri alone
 	}
-	if (!prior.Env.IsNull() || owned["env"]) && lm.Env != nil {
+	if (!prior.Env.IsNull() || owned["env"]) && len(lm.Env) > 0 {
 		mm.Env = tfval.StringMap(lm.Env)
 	} else if !prior.Env.IsNull() {
 		mm.Env = types.MapValueMust(types.StringType, map[string]attr.Value{})
 	}
+	mm.EnvFromSecrets = workload.SecretKeysValue(lm.EnvFromSecrets, prior.EnvFromSecrets)
+	mm.Args = tfval.ListOrNull(lm.Args, prior.Args)
 	if (!prior.Resources.IsNull() || owned["resources"]) && lm.Resources != nil {
-		r := lm.Resources
-		var gpu types.Int64
-		if r.GPU != nil {
-			gpu = types.Int64Value(*r.GPU)
-		} else {
-			gpu = types.Int64Null()
-		}
-		if !prior.Resources.IsNull() {
-			// A GPU count of 0 in the configuration is not applied: keep it.
-			var pr resourcesModel
-			d.Append(prior.Resources.As(ctx, &pr, basetypes.ObjectAsOptions{})...)
-			if r.GPU == nil && !pr.GPU.IsNull() && pr.GPU.ValueInt64() == 0 {
-				gpu = pr.GPU
-			}
-		}
-		mm.Resources = types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{
-			"cpu": optString(r.CPU), "memory": optString(r.Memory), "gpu": gpu,
-		})
+		mm.Resources = workload.ResourcesValue(ctx, lm.Resources, prior.Resources, d)
 	}
 	m.Model = objectValue(modelAttrTypes, mm, d)
+	flattenRunning(ctx, live, owned, m, d)
 
 	if live.Canary != nil {
 		lc := live.Canary
@@ -168,17 +158,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		m.Canary = types.ObjectNull(canaryAttrTypes)
 	}
 
-	if live.Scaling != nil && (!m.Scaling.IsNull() || owned["scaling"]) {
-		s := live.Scaling
-		m.Scaling = types.ObjectValueMust(scalingAttrTypes, map[string]attr.Value{
-			"min_replicas": types.Int64PointerValue(s.MinReplicas),
-			"max_replicas": types.Int64PointerValue(s.MaxReplicas),
-			"metric":       optString(s.Metric),
-			"target":       types.Int64PointerValue(s.Target),
-		})
-	} else {
-		m.Scaling = types.ObjectNull(scalingAttrTypes)
-	}
+	m.Scaling = flattenScaling(live.Scaling, m.Scaling, owned["scaling"])
 	if l := live.Logger; l != nil {
 		headers := tfval.ListOrNull(l.MetadataHeaders, types.ListNull(types.StringType))
 		mode := l.Mode
@@ -244,6 +224,7 @@ func ownedFields(obj *unstructured.Unstructured) map[string]bool {
 	return out
 }
 
+// optString is s, or null when empty.
 func optString(s string) types.String {
 	if s == "" {
 		return types.StringNull()

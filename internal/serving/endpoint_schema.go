@@ -2,7 +2,6 @@ package serving
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -21,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 // endpointModel is the resource's Terraform model.
@@ -37,6 +37,11 @@ type endpointModel struct {
 	Rollout        types.Object   `tfsdk:"rollout"`
 	Logger         types.Object   `tfsdk:"logger"`
 	Batcher        types.Object   `tfsdk:"batcher"`
+	Container      types.Object   `tfsdk:"container"`
+	Transformer    types.Object   `tfsdk:"transformer"`
+	Pod            types.Object   `tfsdk:"pod"`
+	RequestTimeout types.String   `tfsdk:"request_timeout"`
+	Concurrency    types.Int64    `tfsdk:"container_concurrency"`
 	WaitForReady   types.Bool     `tfsdk:"wait_for_ready"`
 	URL            types.String   `tfsdk:"url"`
 	Ready          types.Bool     `tfsdk:"ready"`
@@ -55,6 +60,8 @@ type modelModel struct {
 	Runtime            types.String `tfsdk:"runtime"`
 	Protocol           types.String `tfsdk:"protocol"`
 	Env                types.Map    `tfsdk:"env"`
+	EnvFromSecrets     types.Map    `tfsdk:"env_from_secrets"`
+	Args               types.List   `tfsdk:"args"`
 	Resources          types.Object `tfsdk:"resources"`
 	ResolvedVersion    types.String `tfsdk:"resolved_version"`
 	ResolvedStorageURI types.String `tfsdk:"resolved_storage_uri"`
@@ -70,17 +77,13 @@ type canaryModel struct {
 	ResolvedStorageURI types.String `tfsdk:"resolved_storage_uri"`
 }
 
-type resourcesModel struct {
-	CPU    types.String `tfsdk:"cpu"`
-	Memory types.String `tfsdk:"memory"`
-	GPU    types.Int64  `tfsdk:"gpu"`
-}
-
 type scalingModel struct {
 	MinReplicas types.Int64  `tfsdk:"min_replicas"`
 	MaxReplicas types.Int64  `tfsdk:"max_replicas"`
 	Metric      types.String `tfsdk:"metric"`
 	Target      types.Int64  `tfsdk:"target"`
+	Class       types.String `tfsdk:"class"`
+	Prometheus  types.Object `tfsdk:"prometheus"`
 }
 
 type loggerModel struct {
@@ -101,13 +104,14 @@ type rolloutModel struct {
 }
 
 var (
-	resourcesAttrTypes = map[string]attr.Type{"cpu": types.StringType, "memory": types.StringType, "gpu": types.Int64Type}
+	resourcesAttrTypes = workload.ResourcesAttrTypes
 	modelAttrTypes     = map[string]attr.Type{
 		"registered_model": types.StringType, "version": types.StringType, "alias": types.StringType,
 		"storage_uri": types.StringType, "format": types.StringType, "format_version": types.StringType,
 		"runtime": types.StringType, "protocol": types.StringType, "env": types.MapType{ElemType: types.StringType},
 		"resources":        types.ObjectType{AttrTypes: resourcesAttrTypes},
 		"resolved_version": types.StringType, "resolved_storage_uri": types.StringType,
+		"env_from_secrets": types.MapType{ElemType: workload.SecretKeyType}, "args": stringList,
 	}
 	canaryAttrTypes = map[string]attr.Type{
 		"registered_model": types.StringType, "version": types.StringType, "alias": types.StringType,
@@ -116,6 +120,7 @@ var (
 	}
 	scalingAttrTypes = map[string]attr.Type{
 		"min_replicas": types.Int64Type, "max_replicas": types.Int64Type, "metric": types.StringType, "target": types.Int64Type,
+		"class": types.StringType, "prometheus": types.ObjectType{AttrTypes: prometheusAttrTypes},
 	}
 	conditionAttrTypes = map[string]attr.Type{
 		"type": types.StringType, "status": types.StringType, "reason": types.StringType, "message": types.StringType,
@@ -171,9 +176,11 @@ func registryRefAttributes(what string) map[string]schema.Attribute {
 func endpointSchema(ctx context.Context) schema.Schema {
 	modelAttrs := registryRefAttributes("the endpoint")
 	modelAttrs["format"] = schema.StringAttribute{
-		Optional: true, Computed: true, Default: stringdefault.StaticString("mlflow"),
-		MarkdownDescription: "Model format (`modelFormat.name`), such as `mlflow`, `sklearn`, `xgboost`. Default `mlflow`.",
-		Validators:          []validator.String{validate.NotBlank()},
+		Optional: true, Computed: true, PlanModifiers: []planmodifier.String{defaultWithoutContainer("mlflow")},
+		MarkdownDescription: "Model format (`modelFormat.name`), such as `mlflow`, `sklearn`, `xgboost` or a format that an `mlops_serving_runtime` declares (`vllm`). " +
+			"Default `mlflow`; null with `container`. KServe serves it with a runtime that declares the format with auto-select: a format that no " +
+			"ServingRuntime in the namespace or ClusterServingRuntime declares is refused at plan, naming those that do (unless `runtime` names one).",
+		Validators: []validator.String{validate.NotBlank()},
 	}
 	modelAttrs["format_version"] = schema.StringAttribute{Optional: true, MarkdownDescription: "Model format version (`modelFormat.version`)."}
 	modelAttrs["runtime"] = schema.StringAttribute{
@@ -181,26 +188,21 @@ func endpointSchema(ctx context.Context) schema.Schema {
 		MarkdownDescription: "Name of a KServe `ServingRuntime` to use instead of KServe's choice for the format.",
 	}
 	modelAttrs["protocol"] = schema.StringAttribute{
-		Optional: true, Computed: true, Default: stringdefault.StaticString("v2"),
-		MarkdownDescription: "Inference protocol: `v1`, `v2`, `grpc-v1` or `grpc-v2`. Default `v2`.",
+		Optional: true, Computed: true, PlanModifiers: []planmodifier.String{defaultWithoutContainer("v2")},
+		MarkdownDescription: "Inference protocol: `v1`, `v2`, `grpc-v1` or `grpc-v2`. Default `v2`; null with `container`, whose server speaks its own.",
 		Validators:          []validator.String{stringvalidator.OneOf("v1", "v2", "grpc-v1", "grpc-v2")},
 	}
 	modelAttrs["env"] = schema.MapAttribute{
 		Optional: true, ElementType: types.StringType,
 		MarkdownDescription: "Environment variables of the model server.",
+		Validators:          []validator.Map{validate.EnvVarNames()},
 	}
-	modelAttrs["resources"] = schema.SingleNestedAttribute{
-		Optional:            true,
-		MarkdownDescription: "Requests and limits of the model server (each value is used for both).",
-		Attributes: map[string]schema.Attribute{
-			"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"1\"` or `\"500m\"`.", Validators: []validator.String{validate.Quantity()}},
-			"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"2Gi\"`.", Validators: []validator.String{validate.Quantity()}},
-			"gpu": schema.Int64Attribute{
-				Optional: true, MarkdownDescription: fmt.Sprintf("Number of GPUs (`nvidia.com/gpu`), 0 to %d.", validate.MaxGPUs),
-				Validators: []validator.Int64{validate.GPUCount()},
-			},
-		},
+	modelAttrs["env_from_secrets"] = workload.EnvFromSecretsAttribute("the model server")
+	modelAttrs["args"] = schema.ListAttribute{
+		Optional: true, ElementType: types.StringType,
+		MarkdownDescription: "Extra arguments to the runtime's container, after the runtime's own, such as `[\"--workers=2\"]`.",
 	}
+	modelAttrs["resources"] = workload.ResourcesAttribute("the model server")
 
 	canaryAttrs := registryRefAttributes("the canary")
 	canaryAttrs["traffic_percent"] = schema.Int64Attribute{
@@ -272,7 +274,9 @@ func endpointSchema(ctx context.Context) schema.Schema {
 						Optional: true, MarkdownDescription: "Scaling metric: `cpu`, `memory`, `concurrency` or `rps`. In Standard mode with KServe's default autoscaler (a HorizontalPodAutoscaler), only `cpu` and `memory`: the plan refuses the others, which KServe would ignore.",
 						Validators: []validator.String{stringvalidator.OneOf("cpu", "memory", "concurrency", "rps")},
 					},
-					"target": schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
+					"target":     schema.Int64Attribute{Optional: true, MarkdownDescription: "Target value of the metric per replica.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
+					"class":      scalingClassAttribute(),
+					"prometheus": prometheusAttribute(),
 				},
 			},
 			"rollout": schema.SingleNestedAttribute{
@@ -323,6 +327,19 @@ func endpointSchema(ctx context.Context) schema.Schema {
 					"timeout":        schema.Int64Attribute{Optional: true, MarkdownDescription: "Timeout of a batched request, in seconds.", Validators: []validator.Int64{int64validator.Between(1, validate.MaxInt32)}},
 				},
 			},
+			"container":   containerAttribute(),
+			"transformer": transformerAttribute(),
+			"pod":         podAttribute(),
+			"request_timeout": schema.StringAttribute{
+				Optional:            true,
+				MarkdownDescription: "How long KServe lets one request to the model take (the predictor's `timeout`), in whole seconds, such as `\"60s\"` or `\"2m\"`.",
+				Validators:          []validator.String{validate.ByProblem("Invalid request timeout", "must be a whole number of seconds", wholeSecondsProblem)},
+			},
+			"container_concurrency": schema.Int64Attribute{
+				Optional:            true,
+				MarkdownDescription: "Most requests one replica handles at once (the predictor's `containerConcurrency`); 0 means no limit.",
+				Validators:          []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
+			},
 			"wait_for_ready": schema.BoolAttribute{
 				Optional: true, Computed: true, Default: booldefault.StaticBool(true),
 				MarkdownDescription: "Wait, within the create or update timeout, until what was applied serves. Default `true`. In Standard mode that is more than KServe's `Ready` " +
@@ -365,5 +382,7 @@ func (r *endpointResource) ConfigValidators(context.Context) []resource.ConfigVa
 		registryRef{root: path.Root("canary")},
 		scalingBounds{},
 		modeSettings{},
+		containerConflicts{},
+		scalingClassRules{},
 	}
 }

@@ -5,13 +5,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 // InferenceServiceGVR is KServe's InferenceService.
@@ -53,14 +53,14 @@ type modelSpec struct {
 	Runtime       string            `json:"-"`
 	Protocol      string            `json:"-"`
 	Env           map[string]string `json:"-"`
-	Resources     *resourceSpec     `json:"-"`
+	Resources     *workload.Resources
+	Args           []string
+	EnvFromSecrets map[string]workload.SecretKey
+	// Container is a custom model server, run instead of the runtime that
+	// KServe picks for Format.
+	Container *containerSpec
 	// Registry reference, recorded in an annotation.
 	Ref registryRefSpec `json:"-"`
-}
-
-type resourceSpec struct {
-	CPU, Memory string
-	GPU         *int64
 }
 
 // registryRefSpec is what the annotations record of a registry reference.
@@ -90,6 +90,15 @@ type batcherSpec struct {
 type scalingSpec struct {
 	MinReplicas, MaxReplicas, Target *int64
 	Metric                           string
+	// Class is KServe's autoscaler (serving.kserve.io/autoscalerClass):
+	// hpa, keda or none; empty leaves KServe's default (hpa).
+	Class      string
+	Prometheus *prometheusSpec
+}
+
+// prometheusSpec is the Prometheus query that KEDA scales on.
+type prometheusSpec struct {
+	Server, Query, Target string
 }
 
 // endpointSpec is everything the provider manages on an InferenceService.
@@ -104,6 +113,13 @@ type endpointSpec struct {
 	Scaling         *scalingSpec
 	Logger          *loggerSpec
 	Batcher         *batcherSpec
+	Pod             *podSpec
+	Transformer     *transformerSpec
+	Timeout         *int64 // seconds
+	Concurrency     *int64
+	// staleStatus says that KServe's status already reported the spec
+	// invalid before this apply: the wait does not trust that verdict.
+	staleStatus bool
 	// PredictorName is spec.predictor.name in Standard mode: empty until a
 	// rollout promotes a canary, which then keeps its name (and its
 	// Deployment) as the stable predictor. It is read from the live object.
@@ -113,7 +129,21 @@ type endpointSpec struct {
 // hash is a short digest of what a predictor's pods run: the model, and
 // the object's labels and annotations (KServe copies them onto the pods).
 func (e endpointSpec) hash(m modelSpec) string {
-	sum := sha256.Sum256([]byte(mustJSON([]any{m.toMap(), e.Labels, e.Annotations, e.Logger, e.Batcher})))
+	parts := []any{m.toMap(), e.Labels, e.Annotations, e.Logger, e.Batcher}
+	if m.Container != nil {
+		parts[0] = m.Container.toMap(m.StorageURI)
+	}
+	// Newer settings count only when set, so that an endpoint without them
+	// keeps its hash (and its pods) across provider upgrades.
+	if pod := e.podSettings(); len(pod) > 0 {
+		parts = append(parts, pod)
+	}
+	return digest(mustJSON(parts))
+}
+
+// digest is a short hex digest of s.
+func digest(s string) string {
+	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])
 }
 
@@ -146,7 +176,7 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 	for k, v := range e.Annotations {
 		annotations[k] = v
 	}
-	predictor := map[string]any{}
+	predictor := e.podSettings()
 	if s := e.Scaling; s != nil {
 		setInt(predictor, "minReplicas", s.MinReplicas)
 		setInt(predictor, "maxReplicas", s.MaxReplicas)
@@ -154,8 +184,17 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		if s.Metric != "" {
 			predictor["scaleMetric"] = s.Metric
 		}
+		if s.Class != "" {
+			annotations[annotationAutoscalerClass] = s.Class
+		}
+		if p := s.Prometheus; p != nil {
+			predictor["autoScaling"] = p.toMap()
+		}
 	}
 	spec := map[string]any{"predictor": predictor}
+	if t := e.Transformer; t != nil {
+		spec["transformer"] = t.toMap(map[string]any{annotationModelHash: t.hash()})
+	}
 	if l := e.Logger; l != nil {
 		logger := map[string]any{"url": l.URL}
 		if l.Mode != "" {
@@ -178,11 +217,11 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 			annotations[annotationModelRef] = mustJSON(ref)
 		}
 		if e.Canary == nil {
-			predictor["model"] = e.Model.toMap()
+			e.Model.renderInto(predictor, false)
 		} else {
 			// The canary is the newest revision and takes canaryTrafficPercent;
 			// the last rolled-out revision (the model) keeps the rest.
-			predictor["model"] = e.Canary.toMap()
+			e.Canary.renderInto(predictor, false)
 			predictor["canaryTrafficPercent"] = e.CanaryPercent
 			annotations[annotationStableStorageURI] = e.Model.StorageURI
 			if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
@@ -193,14 +232,13 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		if e.PredictorName != "" {
 			predictor["name"] = e.PredictorName
 		}
-		predictor["model"] = e.Model.toMap()
+		e.Model.renderInto(predictor, false)
 		predictor["annotations"] = e.predictorAnnotations(e.Model)
 		if e.Canary != nil {
-			canary := map[string]any{
-				"name":        e.canaryName(),
-				"model":       e.Canary.toCanaryMap(),
-				"annotations": e.predictorAnnotations(*e.Canary),
-			}
+			canary := e.podSettings()
+			canary["name"] = e.canaryName()
+			canary["annotations"] = e.predictorAnnotations(*e.Canary)
+			e.Canary.renderInto(canary, true)
 			if e.CanaryPercent == 0 {
 				// KServe gives a canary ceil(stable replicas × share) replicas:
 				// none at 0%. A dark launch still runs one.
@@ -239,13 +277,31 @@ func (e endpointSpec) predictorAnnotations(m modelSpec) map[string]any {
 	return out
 }
 
-// toCanaryMap is the model of a Standard canary. KServe's CRD requires a
-// canary's model (a container) to be named, and its validator refuses a
-// name on the stable predictor's model; KServe names the container
-// kserve-container either way.
-func (m modelSpec) toCanaryMap() map[string]any {
-	out := m.toMap()
-	out["name"] = kserveContainer
+// renderInto sets what a predictor serves: the model (its format picks
+// KServe's runtime) or a custom server's container. KServe's CRD requires a
+// Standard canary's model (a container) to be named, and its validator
+// refuses a name on the stable predictor's model; KServe names the
+// container kserve-container either way.
+func (m modelSpec) renderInto(predictor map[string]any, canary bool) {
+	if m.Container != nil {
+		predictor["containers"] = []any{m.Container.toMap(m.StorageURI)}
+		return
+	}
+	model := m.toMap()
+	if canary {
+		model["name"] = kserveContainer
+	}
+	predictor["model"] = model
+}
+
+// podSettings are the settings of a predictor that are not its model: the
+// pod's (service account, placement, pull secrets, priority) and KServe's
+// per-request timeout and concurrency. The canary gets them too.
+func (e endpointSpec) podSettings() map[string]any {
+	out := map[string]any{}
+	e.Pod.renderInto(out)
+	setInt(out, "timeout", e.Timeout)
+	setInt(out, "containerConcurrency", e.Concurrency)
 	return out
 }
 
@@ -261,36 +317,14 @@ func (m modelSpec) toMap() map[string]any {
 	if m.Runtime != "" {
 		out["runtime"] = m.Runtime
 	}
-	if len(m.Env) > 0 {
-		keys := make([]string, 0, len(m.Env))
-		for k := range m.Env {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		env := make([]any, 0, len(keys))
-		for _, k := range keys {
-			env = append(env, map[string]any{"name": k, "value": m.Env[k]})
-		}
+	if env := workload.EnvList(m.Env, m.EnvFromSecrets); len(env) > 0 {
 		out["env"] = env
 	}
-	if r := m.Resources; r != nil {
-		q := map[string]any{}
-		if r.CPU != "" {
-			q["cpu"] = r.CPU
-		}
-		if r.Memory != "" {
-			q["memory"] = r.Memory
-		}
-		if r.GPU != nil && *r.GPU > 0 {
-			q["nvidia.com/gpu"] = fmt.Sprint(*r.GPU)
-		}
-		if len(q) > 0 {
-			limits := map[string]any{}
-			for k, v := range q {
-				limits[k] = v
-			}
-			out["resources"] = map[string]any{"requests": q, "limits": limits}
-		}
+	if len(m.Args) > 0 {
+		out["args"] = toAnyList(m.Args)
+	}
+	if r := m.Resources.Map(); r != nil {
+		out["resources"] = r
 	}
 	return out
 }
@@ -318,10 +352,13 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 			e.Labels[k] = v
 		}
 	}
-	predictor, _, _ := unstructured.NestedMap(obj.Object, "spec", "predictor")
-	model, _, _ := unstructured.NestedMap(predictor, "model")
-	e.Model = modelFromMap(model)
+	spec, _, _ := unstructured.NestedMap(obj.Object, "spec")
+	predictor, _, _ := unstructured.NestedMap(spec, "predictor")
+	e.Model = modelOfPredictor(predictor)
 	e.PredictorName, _ = predictor["name"].(string)
+	e.Pod = readPod(predictor)
+	e.Timeout, e.Concurrency = kube.Int64(predictor, "timeout"), kube.Int64(predictor, "containerConcurrency")
+	e.Transformer = readTransformer(spec)
 	readRef := func(annotations map[string]any, fallback string, into *registryRefSpec) {
 		if s, ok := annotations[annotationModelRef].(string); ok {
 			_ = json.Unmarshal([]byte(s), into)
@@ -348,7 +385,9 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	s.MaxReplicas = kube.Int64(predictor, "maxReplicas")
 	s.Target = kube.Int64(predictor, "scaleTarget")
 	s.Metric, _ = predictor["scaleMetric"].(string)
-	if s.MinReplicas != nil || s.MaxReplicas != nil || s.Target != nil || s.Metric != "" {
+	s.Class = e.Annotations[annotationAutoscalerClass] // the provider's own (scaling.class or the user's annotation)
+	s.Prometheus = readPrometheus(predictor)
+	if s.MinReplicas != nil || s.MaxReplicas != nil || s.Target != nil || s.Metric != "" || s.Class != "" || s.Prometheus != nil {
 		e.Scaling = &s
 	}
 
@@ -362,8 +401,7 @@ func fromObject(obj *unstructured.Unstructured) endpointSpec {
 	} else if canaries, _, _ := unstructured.NestedSlice(obj.Object, "spec", "canary"); len(canaries) > 0 {
 		first, _ := canaries[0].(map[string]any)
 		cp, _, _ := unstructured.NestedMap(first, "predictor")
-		cm, _, _ := unstructured.NestedMap(cp, "model")
-		canary := modelFromMap(cm)
+		canary := modelOfPredictor(cp)
 		cAnn, _, _ := unstructured.NestedMap(cp, "annotations")
 		readRef(cAnn, ann[annotationCanaryRef], &canary.Ref)
 		e.Canary = &canary
@@ -409,6 +447,16 @@ func ownedKeys(obj *unstructured.Unstructured, field string) map[string]bool {
 	return out
 }
 
+// modelOfPredictor reads what a predictor serves: its model, or a custom
+// server's container.
+func modelOfPredictor(predictor map[string]any) modelSpec {
+	if c, uri := readContainer(predictor); c != nil {
+		return modelSpec{Container: c, StorageURI: uri}
+	}
+	model, _, _ := unstructured.NestedMap(predictor, "model")
+	return modelFromMap(model)
+}
+
 func modelFromMap(m map[string]any) modelSpec {
 	var out modelSpec
 	out.StorageURI, _ = m["storageUri"].(string)
@@ -417,25 +465,10 @@ func modelFromMap(m map[string]any) modelSpec {
 	out.Runtime, _ = m["runtime"].(string)
 	out.Protocol, _ = m["protocolVersion"].(string)
 	if env, ok := m["env"].([]any); ok {
-		out.Env = map[string]string{}
-		for _, item := range env {
-			if kv, ok := item.(map[string]any); ok {
-				name, _ := kv["name"].(string)
-				value, _ := kv["value"].(string)
-				out.Env[name] = value
-			}
-		}
+		out.Env, out.EnvFromSecrets = workload.ReadEnv(env, nil)
 	}
-	if req, ok, _ := unstructured.NestedMap(m, "resources", "requests"); ok {
-		r := &resourceSpec{CPU: kube.Quantity(req["cpu"]), Memory: kube.Quantity(req["memory"])}
-		if g := kube.Quantity(req["nvidia.com/gpu"]); g != "" {
-			var n int64
-			if _, err := fmt.Sscan(g, &n); err == nil {
-				r.GPU = &n
-			}
-		}
-		out.Resources = r
-	}
+	out.Args, _, _ = unstructured.NestedStringSlice(m, "args")
+	out.Resources = workload.ReadResources(m)
 	return out
 }
 

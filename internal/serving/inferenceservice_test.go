@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 func i64(v int64) *int64 { return &v }
@@ -14,16 +16,22 @@ func TestSpecRoundTrip(t *testing.T) {
 	model := modelSpec{
 		StorageURI: "s3://m/1", Format: "mlflow", FormatVersion: "2", Runtime: "rt", Protocol: "v2",
 		Env:       map[string]string{"B": "2", "A": "1"},
-		Resources: &resourceSpec{CPU: "1", Memory: "2Gi", GPU: i64(1)},
+		Resources: &workload.Resources{CPU: "1", Memory: "2Gi", GPU: i64(1), LimitCPU: "4"},
 		Ref:       registryRefSpec{RegisteredModel: "churn", Alias: "champion", ResolvedVersion: "7"},
+		Args:      []string{"--workers=2"}, EnvFromSecrets: map[string]workload.SecretKey{"TOKEN": {Secret: "hf", Key: "token"}},
 	}
+	pod := &podSpec{ServiceAccount: "sa", NodeSelector: map[string]string{"pool": "gpu"}, PriorityClass: "high", ImagePullSecrets: []string{"regcred"},
+		Tolerations: []workload.Toleration{{Key: "nvidia.com/gpu", Operator: "Exists", Effect: "NoSchedule"}, {Key: "k", Value: "v", Effect: "NoExecute", Seconds: i64(30)}}}
+	transformer := &transformerSpec{MinReplicas: i64(1), MaxReplicas: i64(2), Container: containerSpec{Image: "feat:1", Command: []string{"python"},
+		Args: []string{"-m", "t"}, Port: i64(8080), Env: map[string]string{"A": "1"}, Resources: &workload.Resources{CPU: "1"}}}
 	for _, mode := range []string{ModeStandard, ModeKnative} {
 		canary := model
 		canary.StorageURI = "s3://m/2"
 		canary.Ref = registryRefSpec{RegisteredModel: "churn", Version: "8", ResolvedVersion: "8"}
 		in := endpointSpec{
 			Name: "churn", Namespace: "ns", Mode: mode, Model: model, Canary: &canary, CanaryPercent: 10,
-			Scaling: &scalingSpec{MinReplicas: i64(0), MaxReplicas: i64(4), Metric: "rps", Target: i64(5)},
+			Scaling:     &scalingSpec{MinReplicas: i64(0), MaxReplicas: i64(4), Metric: "rps", Target: i64(5), Prometheus: &prometheusSpec{Server: "http://p:9090", Query: "q", Target: "50"}},
+			Pod:         pod, Transformer: transformer, Timeout: i64(60), Concurrency: i64(8),
 		}
 		obj := in.toObject()
 		// What the API server gives back has int64 numbers, as here.
@@ -31,6 +39,53 @@ func TestSpecRoundTrip(t *testing.T) {
 		if !reflect.DeepEqual(in, out) {
 			t.Errorf("%s: round trip\n got %+v\nwant %+v", mode, out, in)
 		}
+	}
+}
+
+// A custom server round-trips too, its storage URI through STORAGE_URI, and
+// the canary gets the pod settings and the container with its own model.
+func TestContainerSpecRoundTrip(t *testing.T) {
+	server := &containerSpec{Image: "vllm:1", Command: []string{"python", "-m", "server"}, Args: []string{"--port=8080"}, Port: i64(8080),
+		Env: map[string]string{"LOG": "info"}, EnvFromSecrets: map[string]workload.SecretKey{"HF_TOKEN": {Secret: "hf", Key: "token"}}}
+	canary := modelSpec{StorageURI: "s3://m/2", Container: server}
+	in := endpointSpec{Name: "llm", Namespace: "ns", Mode: ModeStandard, Model: modelSpec{StorageURI: "s3://m/1", Container: server},
+		Canary: &canary, CanaryPercent: 20, Pod: &podSpec{ServiceAccount: "sa"}}
+	obj := in.toObject()
+	if out := fromObject(obj); !reflect.DeepEqual(in, out) {
+		t.Errorf("round trip\n got %+v\nwant %+v", out, in)
+	}
+	containers, _, _ := unstructured.NestedSlice(obj.Object, "spec", "predictor", "containers")
+	env := containers[0].(map[string]any)["env"].([]any)
+	if containers[0].(map[string]any)["name"] != kserveContainer || env[2].(map[string]any)["name"] != storageURIEnv || env[2].(map[string]any)["value"] != "s3://m/1" {
+		t.Fatalf("the server is KServe's kserve-container with the model in STORAGE_URI: %v", containers)
+	}
+	if _, found, _ := unstructured.NestedFieldNoCopy(obj.Object, "spec", "predictor", "model"); found {
+		t.Fatal("a custom server has no model (KServe would pick a runtime for it)")
+	}
+	cp, _ := obj.Object["spec"].(map[string]any)["canary"].([]any)[0].(map[string]any)["predictor"].(map[string]any)
+	if cp["serviceAccountName"] != "sa" {
+		t.Fatalf("the canary runs as the model's service account: %v", cp)
+	}
+	if !modelChanged(in.Model, modelSpec{StorageURI: "s3://m/1", Container: &containerSpec{Image: "vllm:2"}}) {
+		t.Fatal("a new image is a new model (a rollout rolls it out)")
+	}
+}
+
+// An endpoint without the newer settings keeps its hash, so upgrading the
+// provider restarts no pods.
+func TestHashUnchangedWithoutNewSettings(t *testing.T) {
+	e := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeStandard, Labels: map[string]string{"team": "risk"},
+		Model: modelSpec{StorageURI: "s3://m/1", Format: "sklearn", Protocol: "v2", Env: map[string]string{"A": "1"}, Resources: &workload.Resources{CPU: "1"}}}
+	// The digest as the previous provider computed it (its inputs, spelled out).
+	want := digest(mustJSON([]any{map[string]any{"modelFormat": map[string]any{"name": "sklearn"}, "storageUri": "s3://m/1", "protocolVersion": "v2",
+		"env": []any{map[string]any{"name": "A", "value": "1"}}, "resources": map[string]any{"requests": map[string]any{"cpu": "1"}, "limits": map[string]any{"cpu": "1"}}},
+		e.Labels, e.Annotations, e.Logger, e.Batcher}))
+	if got := e.hash(e.Model); got != want {
+		t.Fatalf("hash %s, want the previous provider's %s", got, want)
+	}
+	e.Pod = &podSpec{NodeSelector: map[string]string{"pool": "gpu"}}
+	if e.hash(e.Model) == want {
+		t.Fatal("a pod setting changes what the pods run, so the hash")
 	}
 }
 

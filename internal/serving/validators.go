@@ -118,7 +118,7 @@ func (modeSettings) Description(context.Context) string {
 }
 func (v modeSettings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var mode, name, metric types.String
+	var mode, name, metric, class types.String
 	var minR types.Int64
 	var annotations types.Map
 	var canary, rollout types.Object
@@ -128,6 +128,7 @@ func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateC
 	}{
 		{path.Root("deployment_mode"), &mode}, {path.Root("name"), &name}, {path.Root("annotations"), &annotations},
 		{path.Root("scaling").AtName("metric"), &metric}, {path.Root("scaling").AtName("min_replicas"), &minR},
+		{path.Root("scaling").AtName("class"), &class},
 		{path.Root("canary"), &canary}, {path.Root("rollout"), &rollout},
 	} {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, a.p, a.into)...)
@@ -136,20 +137,27 @@ func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateC
 		return
 	}
 	// Standard mode (the default).
-	class := "hpa"
-	if !annotations.IsNull() && !annotations.IsUnknown() {
-		if v, ok := annotations.Elements()[annotationAutoscalerClass].(types.String); ok {
-			if v.IsUnknown() {
-				return
-			}
-			class = v.ValueString()
-		}
+	effective := scalingClassHPA
+	if v, ok := annotations.Elements()[annotationAutoscalerClass].(types.String); ok && !annotations.IsUnknown() {
+		effective = v.ValueString()
 	}
-	if class == "hpa" {
+	if !class.IsNull() {
+		effective = class.ValueString()
+	}
+	if class.IsUnknown() || (!annotations.IsNull() && annotations.IsUnknown()) {
+		return
+	}
+	if m := metric.ValueString(); effective == scalingClassNone && m != "" {
+		resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("metric"), "Scaling metric ignored without an autoscaler",
+			"With scaling.class = \"none\" KServe runs min_replicas replicas and makes no autoscaler: remove scaling.metric and scaling.target, "+
+				"or choose class = \"hpa\" (cpu, memory) or \"keda\" (a Prometheus query).")
+	}
+	if effective == scalingClassHPA {
 		if m := metric.ValueString(); m == "concurrency" || m == "rps" {
 			resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("metric"), "Scaling metric ignored in Standard mode",
 				fmt.Sprintf("In Standard mode KServe scales with a HorizontalPodAutoscaler, which has no %q metric: KServe would create it without one. "+
-					"Use metric = \"cpu\" or \"memory\", or deployment_mode = \"Knative\", or another autoscaler through the annotation %s (such as \"keda\").", m, annotationAutoscalerClass))
+					"Use metric = \"cpu\" or \"memory\"; or, to scale on requests, class = \"keda\" with prometheus = { server, query, target } "+
+					"on your request metrics (such as sum(rate(requests_total[1m]))), with KEDA installed; or deployment_mode = \"Knative\".", m))
 		}
 		if !minR.IsNull() && !minR.IsUnknown() && minR.ValueInt64() == 0 {
 			resp.Diagnostics.AddAttributeError(path.Root("scaling").AtName("min_replicas"), "Scale to zero unavailable in Standard mode",

@@ -119,20 +119,18 @@ func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
 	if spec.Mode == ModeKnative {
 		return readinessOf(obj)
 	}
-	type component struct {
-		what, deployment string
-		model            modelSpec
+	if rd := invalidSpec(obj, spec.staleStatus); rd.Failed {
+		return rd
 	}
-	comps := []component{{"model", spec.deploymentName(spec.PredictorName), spec.Model}}
-	if spec.Canary != nil {
-		comps = append(comps, component{"canary", spec.deploymentName(spec.canaryName()), *spec.Canary})
-	}
+	comps := spec.components()
 	for _, comp := range comps {
-		hash := spec.hash(comp.model)
-		if rd := podsFailed(comp.what, comp.deployment, hash, s[2]); rd.Failed {
+		if rd := podsFailed(comp.what, comp.deployment, comp.hash, s[2]); rd.Failed {
 			return rd
 		}
-		if rd := deploymentRolledOut(comp.what, comp.deployment, s[1][comp.deployment], hash); !rd.Ready {
+		if rd := deploymentRolledOut(comp.what, comp.deployment, s[1][comp.deployment], comp.hash); !rd.Ready {
+			if pending := podsUnschedulable(comp.what, comp.deployment, comp.hash, s[2]); pending.Reason != "" {
+				return pending
+			}
 			return rd
 		}
 	}
@@ -161,15 +159,77 @@ func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
 	return readinessOf(obj)
 }
 
-// podsFailed looks for a crashed container among the pods of deployment
-// that run what hash names.
-func podsFailed(what, deployment, hash string, pods map[string]*unstructured.Unstructured) readiness {
-	names := make([]string, 0, len(pods))
-	for n := range pods {
+// component is one Deployment that KServe makes of a Standard endpoint, and
+// the hash of what its pods must run.
+type component struct {
+	what, deployment, hash string
+}
+
+// components are the Deployments of what spec asks for: the model's, the
+// canary's and the transformer's.
+func (e endpointSpec) components() []component {
+	comps := []component{{"model", e.deploymentName(e.PredictorName), e.hash(e.Model)}}
+	if e.Canary != nil {
+		comps = append(comps, component{"canary", e.deploymentName(e.canaryName()), e.hash(*e.Canary)})
+	}
+	if e.Transformer != nil {
+		comps = append(comps, component{"transformer", e.Name + "-transformer", e.Transformer.hash()})
+	}
+	return comps
+}
+
+// invalidSpec is KServe's verdict that the predictor cannot be served as
+// written (status.modelStatus.transitionStatus InvalidSpec, such as
+// NoSupportingRuntime): it fails the wait at once. A verdict that was
+// already there before the apply (stale) is not trusted.
+func invalidSpec(obj *unstructured.Unstructured, stale bool) readiness {
+	transition, _, _ := unstructured.NestedString(obj.Object, "status", "modelStatus", "transitionStatus")
+	if transition != "InvalidSpec" || stale {
+		return readiness{}
+	}
+	reason, _, _ := unstructured.NestedString(obj.Object, "status", "modelStatus", "lastFailureInfo", "reason")
+	msg, _, _ := unstructured.NestedString(obj.Object, "status", "modelStatus", "lastFailureInfo", "message")
+	advice := "fix the model settings and apply again"
+	switch reason {
+	case "NoSupportingRuntime":
+		advice = "set model.format to a format that a ServingRuntime or ClusterServingRuntime declares (mlops_serving_runtime adds one), or name a runtime with model.runtime"
+	case "RuntimeNotRecognized", "RuntimeDisabled":
+		advice = "set model.runtime to an enabled ServingRuntime in the namespace or a ClusterServingRuntime"
+	}
+	return readiness{Failed: true, Reason: "InvalidSpec: " + reason, Message: msg + "; " + advice}
+}
+
+// podsUnschedulable reports the scheduler's reason for a pod of deployment
+// that runs what hash names and cannot be placed (PodScheduled=False), or
+// nothing.
+func podsUnschedulable(what, deployment, hash string, pods map[string]*unstructured.Unstructured) readiness {
+	for _, n := range sortedNames(pods) {
+		pod := pods[n]
+		if pod.GetLabels()["app"] != "isvc."+deployment || pod.GetAnnotations()[annotationModelHash] != hash || pod.GetDeletionTimestamp() != nil {
+			continue
+		}
+		for _, c := range conditionsOf(pod) {
+			if c.Type == "PodScheduled" && c.Status == "False" {
+				return readiness{Reason: "FailedScheduling", Message: fmt.Sprintf("the %s's pod %s cannot be scheduled (%s): %s", what, n, c.Reason, c.Message)}
+			}
+		}
+	}
+	return readiness{}
+}
+
+func sortedNames(objs map[string]*unstructured.Unstructured) []string {
+	names := make([]string, 0, len(objs))
+	for n := range objs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	for _, n := range names {
+	return names
+}
+
+// podsFailed looks for a crashed container among the pods of deployment
+// that run what hash names.
+func podsFailed(what, deployment, hash string, pods map[string]*unstructured.Unstructured) readiness {
+	for _, n := range sortedNames(pods) {
 		pod := pods[n]
 		if pod.GetLabels()["app"] != "isvc."+deployment || pod.GetAnnotations()[annotationModelHash] != hash || pod.GetDeletionTimestamp() != nil {
 			continue

@@ -16,18 +16,21 @@ import (
 type IdentityAttr struct {
 	Name        string
 	Description string
+	// Optional attributes may be left out of an import's identity (a
+	// cluster-wide object's namespace).
+	Optional bool
 }
 
 // Identity is a resource's identity (Terraform 1.12 and OpenTofu 1.12 read
 // it, and `import { identity = {...} }` gives it): string attributes that
-// the state holds under the same names, all required to import.
+// the state holds under the same names, required to import unless Optional.
 type Identity []IdentityAttr
 
 // Schema is the identity's schema.
 func (id Identity) Schema(resp *resource.IdentitySchemaResponse) {
 	attrs := make(map[string]identityschema.Attribute, len(id))
 	for _, a := range id {
-		attrs[a.Name] = identityschema.StringAttribute{RequiredForImport: true, Description: a.Description}
+		attrs[a.Name] = identityschema.StringAttribute{RequiredForImport: !a.Optional, OptionalForImport: a.Optional, Description: a.Description}
 	}
 	resp.IdentitySchema = identityschema.Schema{Attributes: attrs}
 }

@@ -1,0 +1,244 @@
+package serving
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
+	"github.com/hashicorp/terraform-plugin-framework/types"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
+)
+
+var (
+	_ resource.Resource                = &runtimeResource{}
+	_ resource.ResourceWithConfigure   = &runtimeResource{}
+	_ resource.ResourceWithImportState = &runtimeResource{}
+	_ resource.ResourceWithIdentity    = &runtimeResource{}
+	_ resource.ResourceWithModifyPlan  = &runtimeResource{}
+)
+
+// NewRuntimeResource returns the mlops_serving_runtime resource.
+func NewRuntimeResource() resource.Resource { return &runtimeResource{} }
+
+type runtimeResource struct {
+	data *conns.ProviderData
+}
+
+const (
+	runtimeKind           = "serving runtime"
+	defaultRuntimeTimeout = 5 * time.Minute
+)
+
+var runtimeIdentity = tfval.Identity([]tfval.IdentityAttr{
+	{Name: "namespace", Description: "Namespace of the ServingRuntime; unset for a ClusterServingRuntime.", Optional: true},
+	{Name: "name", Description: "Name of the runtime."},
+})
+
+func (r *runtimeResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	runtimeIdentity.Schema(resp)
+}
+
+func (r *runtimeResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + "_serving_runtime"
+}
+
+func (r *runtimeResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
+	resp.Schema = runtimeSchema(ctx)
+}
+
+func (r *runtimeResource) Configure(_ context.Context, req resource.ConfigureRequest, resp *resource.ConfigureResponse) {
+	r.data = conns.FromConfigure(req.ProviderData, &resp.Diagnostics)
+}
+
+// ModifyPlan fills the default namespace of a namespaced runtime, and
+// checks the Kubernetes settings at plan.
+func (r *runtimeResource) ModifyPlan(ctx context.Context, req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {
+	if req.Plan.Raw.IsNull() || r.data == nil {
+		return
+	}
+	conns.Kube(r.data, &resp.Diagnostics)
+	var plan runtimeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	if resp.Diagnostics.HasError() || plan.ClusterWide.IsUnknown() || !plan.Namespace.IsUnknown() {
+		return
+	}
+	if plan.ClusterWide.ValueBool() {
+		plan.Namespace = types.StringNull()
+	} else {
+		plan.Namespace = types.StringValue(r.data.Namespace)
+	}
+	if req.State.Raw.IsNull() && !plan.Name.IsUnknown() {
+		plan.ID = types.StringValue(runtimeID(plan.Namespace.ValueString(), plan.Name.ValueString()))
+	}
+	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+func (r *runtimeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
+	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	var plan runtimeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := conns.Kube(r.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Create(ctx, defaultRuntimeTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	if _, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name); err == nil {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating serving runtime",
+			fmt.Sprintf("The %s %s exists already. Import it with `terraform import <address> %s`, or choose another name.", runtimeObject(spec).APIKind, spec.id(), spec.id()))
+		return
+	} else if !kube.IsNotFound(err) {
+		diags.AddKubeError(&resp.Diagnostics, "creating", runtimeObject(spec), spec.id(), err)
+		return
+	}
+	r.apply(ctx, c, spec, "creating", &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// apply server-side-applies spec and records the answer in m.
+func (r *runtimeResource) apply(ctx context.Context, c *kube.Client, spec runtimeSpec, action string, m *runtimeModel, d *diag.Diagnostics) {
+	obj, err := c.Apply(ctx, spec.gvr(), spec.toObject())
+	if err != nil {
+		diags.AddKubeError(d, action, runtimeObject(spec), spec.id(), err)
+		return
+	}
+	flattenRuntime(ctx, runtimeFromObject(obj), m, d)
+}
+
+func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
+	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromRead(ctx, req, resp)...) }()
+	var state runtimeModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := conns.Kube(r.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Read(ctx, defaultRuntimeTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	spec := runtimeSpec{Name: state.Name.ValueString()}
+	if !state.ClusterWide.ValueBool() {
+		spec.Namespace = state.Namespace.ValueString()
+	}
+	obj, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name)
+	if kube.IsNotFound(err) {
+		diags.AddNotFoundWarning(&resp.Diagnostics, runtimeKind, spec.id())
+		resp.State.RemoveResource(ctx)
+		return
+	}
+	if err != nil {
+		diags.AddKubeError(&resp.Diagnostics, "reading", runtimeObject(spec), spec.id(), err)
+		return
+	}
+	flattenRuntime(ctx, runtimeFromObject(obj), &state, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+}
+
+func (r *runtimeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
+	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
+	var plan runtimeModel
+	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	c := conns.Kube(r.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := plan.Timeouts.Update(ctx, defaultRuntimeTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	r.apply(ctx, c, spec, "updating", &plan, &resp.Diagnostics)
+	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+func (r *runtimeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
+	var state runtimeModel
+	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	c := conns.Kube(r.data, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	timeout, d := state.Timeouts.Delete(ctx, defaultRuntimeTimeout)
+	resp.Diagnostics.Append(d...)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+
+	spec := expandRuntime(ctx, state, &resp.Diagnostics)
+	if err := c.Delete(ctx, spec.gvr(), spec.Namespace, spec.Name); err != nil {
+		diags.AddKubeError(&resp.Diagnostics, "deleting", runtimeObject(spec), spec.id(), err)
+		return
+	}
+	if _, gone, err := c.WaitFor(ctx, spec.gvr(), spec.Namespace, spec.Name, func(*unstructured.Unstructured) (bool, error) { return false, nil }); err != nil || !gone {
+		resp.Diagnostics.AddError("Error deleting serving runtime",
+			fmt.Sprintf("The %s %s was deleted but is still there: %v. Raise timeouts.delete if deletion is slow.", runtimeObject(spec).APIKind, spec.id(), err))
+	}
+}
+
+func (r *runtimeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	importID := req.ID
+	if v, ok := runtimeIdentity.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = runtimeID(v["namespace"], v["name"])
+	}
+	ns, name, problem := parseRuntimeID(importID)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("cluster_wide"), ns == "")...)
+	if ns != "" {
+		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
+	}
+}
+
+// runtimeID is `<namespace>/<name>`, or `<name>` when cluster-wide.
+func runtimeID(namespace, name string) string {
+	if namespace == "" {
+		return name
+	}
+	return endpointID(namespace, name)
+}
+
+// parseRuntimeID parses mlops_serving_runtime's import ID.
+func parseRuntimeID(id string) (namespace, name, problem string) {
+	if !strings.Contains(id, "/") && idPart(id) {
+		return "", id, ""
+	}
+	namespace, name, ok := strings.Cut(id, "/")
+	if !ok || !idPart(namespace) || !idPart(name) {
+		return "", "", fmt.Sprintf("The import ID of mlops_serving_runtime is `<namespace>/<name>` for a ServingRuntime, such as `ml-serving/vllm`, "+
+			"or `<name>` for a ClusterServingRuntime; got %q.", id)
+	}
+	return namespace, name, ""
+}
+
+// runtimeObject names the runtime's kind in errors.
+func runtimeObject(s runtimeSpec) diags.KubeObject {
+	if s.Namespace == "" {
+		return diags.KubeObject{Kind: runtimeKind, APIKind: "ClusterServingRuntime", Resources: "clusterservingruntimes.serving.kserve.io", Installed: "KServe"}
+	}
+	return diags.KubeObject{Kind: runtimeKind, APIKind: "ServingRuntime", Resources: "servingruntimes.serving.kserve.io", Installed: "KServe"}
+}
