@@ -8,8 +8,10 @@
 #   controller-manager       kube-controller-manager: Deployments, ReplicaSets,
 #                            ServiceAccounts, garbage collection
 #   scheduler                kube-scheduler: binds pods to the node
-#   kwok                     one simulated node; pods become Running and Ready,
-#                            workflow step pods succeed (test/cluster/kwok-stages.yaml)
+#   kwok                     two simulated nodes (test/cluster/node.yaml): kwok-node-0,
+#                            and kwok-gpu-0, a GPU pool behind a taint; pods become
+#                            Running and Ready, workflow step pods succeed
+#                            (test/cluster/kwok-stages.yaml)
 #   kserve                   KServe's controller manager v0.20.0, Standard mode,
 #                            with its webhooks registered by URL
 #   argo                     Argo's workflow-controller v3.7.18
@@ -130,10 +132,11 @@ start() {
   stop >/dev/null 2>&1 || true
   "$ROOT/scripts/install-kube.sh"
   command -v curl >/dev/null 2>&1 || { apt-get update -qq >&2; apt-get install -y -qq curl >&2; }
-  local kserve_dir argo_dir kwok_dir
+  local kserve_dir argo_dir kwok_dir keda_dir
   kserve_dir=$(module_dir "github.com/kserve/kserve@$KSERVE_VERSION")
   argo_dir=$(module_dir "github.com/argoproj/argo-workflows/v3@$ARGO_VERSION")
   kwok_dir=$(module_dir "sigs.k8s.io/kwok@$KWOK_VERSION")
+  keda_dir=$(module_dir "github.com/kedacore/keda/v2@$KEDA_VERSION")
   # Each start is a fresh cluster: etcd's data does not outlive a stop.
   mkdir -p "$dir"
   rm -rf "$dir/etcd-data" "$dir/kserve-tmp"
@@ -189,7 +192,7 @@ CFG
     --authentication-kubeconfig "$kc" --authorization-kubeconfig "$kc" \
     --leader-elect=false --bind-address 127.0.0.1 --secure-port "$sched_port"
 
-  log "starting kwok (one simulated node)"
+  log "starting kwok (two simulated nodes)"
   local stages=$dir/kwok-stages.yaml s
   : >"$stages"
   for s in node/fast/node-initialize node/heartbeat/node-heartbeat pod/fast/pod-ready pod/fast/pod-delete; do
@@ -200,10 +203,12 @@ CFG
     --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --node-lease-duration-seconds 40
   apply --status "$ROOT/test/cluster/node.yaml"
 
-  log "installing KServe's and Argo's CRDs (from their modules)"
+  log "installing KServe's, Argo's and KEDA's CRDs (from their modules)"
+  # KEDA itself does not run here: KServe makes its ScaledObjects, which the
+  # tests read (scaling.class = "keda").
   apply "$kserve_dir"/config/crd/full/serving.kserve.io_{inferenceservices,trainedmodels,clusterservingruntimes,servingruntimes,inferencegraphs}.yaml \
     "$kserve_dir/config/crd/full/clusterstoragecontainer/serving.kserve.io_clusterstoragecontainers.yaml" \
-    "$argo_dir/manifests/base/crds/full"
+    "$argo_dir/manifests/base/crds/full" "$keda_dir/config/crd/bases/keda.sh_scaledobjects.yaml"
 
   local hook_port metrics_port probe_port
   hook_port=$(free_port); metrics_port=$(free_port); probe_port=$(free_port)

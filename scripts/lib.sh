@@ -19,6 +19,7 @@ ETCD_VERSION="v3.6.4"         # tools/etcd pins it
 KWOK_VERSION="v0.8.0"
 KSERVE_VERSION="v0.20.0"      # tools/kserve pins it
 ARGO_VERSION="v3.7.18"        # tools/argo pins it
+KEDA_VERSION="v2.18.0"        # KServe v0.20.0's own requirement (tools/kserve/go.mod): only its CRDs are used
 GOLANGCI_LINT_VERSION="v2.15.0"
 
 log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }

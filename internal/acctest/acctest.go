@@ -166,3 +166,21 @@ type LiveCheck func() error
 func (f LiveCheck) CheckState(_ context.Context, _ statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
 	resp.Error = f()
 }
+
+// StateLacks is a state check that the whole state (every attribute of
+// every resource, sensitive ones included) does not contain s: a secret
+// that must stay in the cluster.
+type StateLacks string
+
+// CheckState implements statecheck.StateCheck.
+func (s StateLacks) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	data, err := json.Marshal(req.State)
+	switch {
+	case err != nil:
+		resp.Error = err
+	case len(data) < 100:
+		resp.Error = fmt.Errorf("the state is empty: nothing to check for the secret")
+	case strings.Contains(string(data), string(s)):
+		resp.Error = fmt.Errorf("the state contains the secret %q", string(s))
+	}
+}

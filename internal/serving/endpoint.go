@@ -409,6 +409,11 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 			}
 		}
 	}
+	if obj != nil && prior.Transformer != nil && want.Transformer == nil {
+		if err := removeTransformer(ctx, c, obj); err != nil {
+			addKubeError(&resp.Diagnostics, "removing the transformer of", id, err)
+		}
+	}
 	if obj != nil {
 		flatten(ctx, obj, &plan, &resp.Diagnostics)
 	}

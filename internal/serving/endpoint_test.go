@@ -239,7 +239,7 @@ func TestAccEndpoint_basic(t *testing.T) {
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
 					statecheck.ExpectKnownValue(epAddr, tfjsonpath.New("model").AtMapKey("resources"), knownvalue.ObjectExact(map[string]knownvalue.Check{
-						"cpu": knownvalue.StringExact("500m"), "memory": knownvalue.StringExact("1Gi"), "gpu": knownvalue.Int64Exact(1),
+						"cpu": knownvalue.StringExact("500m"), "memory": knownvalue.StringExact("1Gi"), "gpu": knownvalue.Int64Exact(1), "limits": knownvalue.Null(),
 					})),
 					acctest.LiveCheck(func() error {
 						obj := live(t, ns, "churn")
@@ -738,6 +738,28 @@ func TestAccEndpoint_validation(t *testing.T) {
 		// crash of the provider.
 		{model + "\n  scaling = { max_replicas = 99999999999999999999 }", `(?s)Invalid number.*4:   scaling = \{.*scaling.max_replicas: 99999999999999999999 is too large`},
 		{model + "\n  scaling = { max_replicas = 2.5 }", `(?s)Invalid number.*scaling.max_replicas: 2.5 is not a whole number`},
+		// Production settings, each refused on its attribute with the fix.
+		{`  model = { storage_uri = "s3://m/1", resources = { cpu = "2", memory = "4Gi", limits = { memory = "2Gi" } } }`,
+			`(?s)Limit below request.*model.resources.limits.memory.*The\s+memory\s+limit\s+2Gi\s+is\s+below\s+the\s+request\s+4Gi`},
+		{`  model = { storage_uri = "s3://m/1", format = "sklearn" }` + "\n  container = { image = \"srv:1\" }", `(?s)Conflicting model server.*model.format chooses`},
+		{`  model = { storage_uri = "s3://m/1", env = { A = "1" } }` + "\n  container = { image = \"srv:1\" }", `(?s)Conflicting model server.*remove\s+model.env`},
+		{model + "\n  scaling = { class = \"keda\" }", `(?s)Missing scaling query.*scaling.prometheus`},
+		{model + "\n  scaling = { prometheus = { server = \"http://p:9090\", query = \"q\", target = 5 } }", `(?s)Scaling query needs KEDA`},
+		{model + "\n  scaling = { class = \"keda\", metric = \"cpu\", prometheus = { server = \"http://p:9090\", query = \"q\", target = 5 } }", `(?s)Scaling metric not used by KEDA`},
+		{model + "\n  deployment_mode = \"Knative\"\n  scaling = { class = \"hpa\" }", `(?s)Autoscaler class unavailable in Knative mode`},
+		{model + "\n  annotations = { \"serving.kserve.io/autoscalerClass\" = \"hpa\" }\n  scaling = { class = \"hpa\" }", `(?s)Autoscaler class set twice`},
+		{model + "\n  scaling = { class = \"none\", metric = \"cpu\" }", `(?s)Scaling metric ignored without an autoscaler`},
+		{model + "\n  scaling = { class = \"fast\" }", `(?s)scaling.class.*value must be one of`},
+		{model + "\n  scaling = { metric = \"rps\" }", `(?s)class\s+=\s+"keda"\s+with\s+prometheus`},
+		{model + "\n  request_timeout = \"1500ms\"", `(?s)Invalid request timeout.*not\s+a\s+whole\s+number\s+of\s+seconds`},
+		{model + "\n  container_concurrency = -1", `(?s)container_concurrency.*must be between 0`},
+		{model + "\n  pod = { tolerations = [{ key = \"gpu\", operator = \"Exists\", value = \"x\" }] }", `(?s)Invalid toleration.*operator\s+=\s+"Exists"\s+matches\s+a\s+taint\s+by\s+its\s+key\s+alone`},
+		{model + "\n  pod = { tolerations = [{ effect = \"NoSchedule\" }] }", `(?s)Invalid toleration.*without\s+a\s+key\s+must\s+have\s+operator\s+=\s+"Exists"`},
+		{model + "\n  pod = { node_selector = { \"bad key!\" = \"x\" } }", `(?s)Invalid node selector.*"bad\s+key!"\s+is\s+not\s+a\s+Kubernetes\s+label\s+key`},
+		{model + "\n  pod = { service_account = \"Churn_SA\" }", `(?s)Invalid Kubernetes name.*"Churn_SA"\s+is\s+not\s+a\s+Kubernetes\s+object\s+name`},
+		{`  model = { storage_uri = "s3://m/1", env_from_secrets = { "1BAD" = { secret = "s", key = "k" } } }`, `(?s)Invalid environment variable name.*"1BAD"`},
+		{`  model = { storage_uri = "s3://m/1", format = "nosuchformat" }`,
+			`(?s)No serving runtime for the model format.*declares\s+the\s+format\s+"nosuchformat".*Formats\s+available:.*mlflow\s+\(mlops-test-mlflow\).*mlops_serving_runtime`},
 		{model + "\n  scaling = { max_replicas = 3000000000 }", `(?s)4:   scaling = \{.*Attribute scaling.max_replicas value must be between 1 and\s+2147483647, got:\s+3000000000`},
 	}
 	steps := []resource.TestStep{

@@ -1,7 +1,10 @@
 package serving
 
 import (
+	"context"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
@@ -219,4 +222,45 @@ func readPrometheus(predictor map[string]any) *prometheusSpec {
 		return p
 	}
 	return nil
+}
+
+// What KServe makes of a transformer, and does not delete when the
+// transformer is removed from the spec (its controller only reconciles the
+// components that the spec has; pkg/controller/v1beta1/inferenceservice,
+// v0.20.0): the provider deletes them.
+var transformerObjects = []schema.GroupVersionResource{
+	deploymentGVR,
+	{Version: "v1", Resource: "services"},
+	{Group: "autoscaling", Version: "v2", Resource: "horizontalpodautoscalers"},
+}
+
+// removeTransformer deletes the transformer's Deployment, Service and
+// autoscaler of the InferenceService isvc, those that it owns.
+func removeTransformer(ctx context.Context, c *kube.Client, isvc *unstructured.Unstructured) error {
+	name := isvc.GetName() + "-transformer"
+	for _, gvr := range transformerObjects {
+		obj, err := c.Get(ctx, gvr, isvc.GetNamespace(), name)
+		if kube.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if !ownedBy(obj, isvc) {
+			continue
+		}
+		if err := c.Delete(ctx, gvr, isvc.GetNamespace(), name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func ownedBy(obj, owner *unstructured.Unstructured) bool {
+	for _, ref := range obj.GetOwnerReferences() {
+		if ref.UID == owner.GetUID() {
+			return true
+		}
+	}
+	return false
 }

@@ -79,7 +79,11 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 	// Standard mode the canary's predictor becomes the stable one under its
 	// own name, so its pods serve on without a restart (KServe removes the
 	// old stable Deployment).
-	if want.Mode != ModeKnative {
+	// KServe refuses a new predictor name without a new storage URI
+	// (validatePredictorNameChange, v0.20.0): a rollout of new arguments or
+	// a new image of the same model updates the stable predictor instead,
+	// whose pods KServe then replaces.
+	if want.Mode != ModeKnative && want.Model.StorageURI != prior.Model.StorageURI {
 		last := want
 		last.Model = prior.Model
 		newModel := want.Model
