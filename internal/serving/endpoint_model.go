@@ -2,8 +2,8 @@ package serving
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
@@ -208,20 +208,59 @@ func flattenStatus(obj *unstructured.Unstructured, m *endpointModel) {
 }
 
 // ownedFields tells which optional parts of the spec the provider's field
-// manager owns (applied), from metadata.managedFields.
+// manager owns (applied), from metadata.managedFields: what KServe's
+// webhook defaults (resources, say) is not the provider's.
 func ownedFields(obj *unstructured.Unstructured) map[string]bool {
-	out := map[string]bool{}
-	for _, mf := range obj.GetManagedFields() {
-		if mf.Manager != kube.FieldManager || mf.FieldsV1 == nil {
-			continue
-		}
-		raw := string(mf.FieldsV1.Raw)
-		out["env"] = out["env"] || strings.Contains(raw, `"f:env"`)
-		out["resources"] = out["resources"] || strings.Contains(raw, `"f:resources"`)
-		out["scaling"] = out["scaling"] || strings.Contains(raw, `"f:minReplicas"`) || strings.Contains(raw, `"f:maxReplicas"`) ||
-			strings.Contains(raw, `"f:scaleMetric"`) || strings.Contains(raw, `"f:scaleTarget"`)
+	owned := managedBy(obj, kube.FieldManager)
+	server := []string{"f:spec", "f:predictor", "f:containers", `k:{"name":"kserve-container"}`}
+	out := map[string]bool{
+		"env":                   owned.has("f:spec", "f:predictor", "f:model", "f:env"),
+		"resources":             owned.has("f:spec", "f:predictor", "f:model", "f:resources"),
+		"container_resources":   owned.has(append(server, "f:resources")...),
+		"transformer_resources": owned.has("f:spec", "f:transformer", "f:containers", `k:{"name":"kserve-container"}`, "f:resources"),
+	}
+	for _, f := range []string{"f:minReplicas", "f:maxReplicas", "f:scaleMetric", "f:scaleTarget", "f:autoScaling"} {
+		out["scaling"] = out["scaling"] || owned.has("f:spec", "f:predictor", f)
 	}
 	return out
+}
+
+// fieldSet is a parsed managedFields entry's fieldsV1: nested maps keyed
+// as the API server writes them ("f:spec", `k:{"name":"x"}`).
+type fieldSet []map[string]any
+
+// managedBy parses the fields that manager owns.
+func managedBy(obj *unstructured.Unstructured, manager string) fieldSet {
+	var out fieldSet
+	for _, mf := range obj.GetManagedFields() {
+		if mf.Manager != manager || mf.FieldsV1 == nil {
+			continue
+		}
+		var fields map[string]any
+		if json.Unmarshal(mf.FieldsV1.Raw, &fields) == nil {
+			out = append(out, fields)
+		}
+	}
+	return out
+}
+
+// has tells whether the manager owns the field at path.
+func (fs fieldSet) has(path ...string) bool {
+	for _, fields := range fs {
+		node := any(fields)
+		for _, p := range path {
+			m, ok := node.(map[string]any)
+			if !ok {
+				node = nil
+				break
+			}
+			node = m[p]
+		}
+		if node != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // optString is s, or null when empty.

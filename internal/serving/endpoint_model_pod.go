@@ -69,13 +69,13 @@ func flattenRunning(ctx context.Context, live endpointSpec, owned map[string]boo
 	if c := live.Model.Container; c != nil {
 		var prior containerModel
 		workload.ObjectOf(ctx, m.Container, &prior, d)
-		m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, *c, prior, owned["resources"], d), d)
+		m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, *c, prior, owned["container_resources"], d), d)
 	}
 	m.Transformer = types.ObjectNull(transformerAttrTypes)
 	if t := live.Transformer; t != nil {
 		var prior transformerModel
 		workload.ObjectOf(ctx, m.Transformer, &prior, d)
-		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, owned["resources"], d)
+		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, owned["transformer_resources"], d)
 		m.Transformer = objectValue(transformerAttrTypes, transformerModel{c.Image, c.Command, c.Args, c.Port, c.Env, c.EnvFromSecrets, c.Resources,
 			types.Int64PointerValue(t.MinReplicas), types.Int64PointerValue(t.MaxReplicas)}, d)
 	}

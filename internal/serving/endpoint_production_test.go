@@ -3,10 +3,14 @@ package serving_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/hashicorp/terraform-plugin-testing/config"
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
 	"github.com/hashicorp/terraform-plugin-testing/plancheck"
@@ -511,6 +515,82 @@ resource "mlops_endpoint" "test" {
 `, ns),
 				ExpectError: wrapped("cannot become ready: InvalidSpec: NoSupportingRuntime: Specified runtime does not support specified framework/version",
 					"set model.format to a format that a ServingRuntime or ClusterServingRuntime declares"),
+			},
+		},
+	})
+}
+
+// examples/production applies to the local cluster, once the prerequisites
+// its header names exist, and plans empty afterwards.
+func TestAccEndpoint_productionExample(t *testing.T) {
+	ns := acctest.Namespace(t)
+	root, err := acctest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "examples", "production", "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The in-process provider stands in for the registry's.
+	cfg := regexp.MustCompile(`(?s)terraform \{.*?\n\}\n`).ReplaceAllString(string(data), "")
+	core := acctest.Core(t).CoreV1()
+	ctx := context.Background()
+	for _, s := range []*corev1.Secret{
+		{ObjectMeta: metav1.ObjectMeta{Name: "bucket", Namespace: ns, Annotations: map[string]string{"serving.kserve.io/s3-endpoint": "minio.storage:9000"}},
+			StringData: map[string]string{"AWS_ACCESS_KEY_ID": "reader", "AWS_SECRET_ACCESS_KEY": "example-only"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "hf", Namespace: ns}, StringData: map[string]string{"token": "example-only"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "registry-creds", Namespace: ns}, StringData: map[string]string{"token": "example-only"}},
+	} {
+		if _, err := core.Secrets(ns).Create(ctx, s, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "churn-models", Namespace: ns}, Secrets: []corev1.ObjectReference{{Name: "bucket"}}}
+	if _, err := core.ServiceAccounts(ns).Create(ctx, sa, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pc := &schedulingv1.PriorityClass{ObjectMeta: metav1.ObjectMeta{Name: "serving-high"}, Value: 100000}
+	if _, err := acctest.Core(t).SchedulingV1().PriorityClasses().Create(ctx, pc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	vars := config.Variables{"namespace": config.StringVariable(ns)}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             resource.ComposeTestCheckFunc(checkEndpointDestroy(t), checkRuntimeDestroy(t)),
+		Steps: []resource.TestStep{
+			{
+				Config: cfg, ConfigVariables: vars,
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue("mlops_endpoint.churn", tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					statecheck.ExpectKnownValue("mlops_endpoint.llm", tfjsonpath.New("ready"), knownvalue.Bool(true)),
+					acctest.LiveCheck(func() error {
+						churn, err := onePod(t, ns, "churn-predictor")
+						if err != nil {
+							return err
+						}
+						llm, err := onePod(t, ns, "llm-predictor")
+						if err != nil {
+							return err
+						}
+						if churn.Spec.NodeName != "kwok-gpu-0" || churn.Spec.ServiceAccountName != "churn-models" || llm.Spec.NodeName != "kwok-gpu-0" {
+							return fmt.Errorf("churn runs on %q as %q, llm on %q: want both on the GPU pool", churn.Spec.NodeName, churn.Spec.ServiceAccountName, llm.Spec.NodeName)
+						}
+						if c := container(llm, "kserve-container"); c == nil || c.Image != "vllm/vllm-openai:v0.6.3" {
+							return fmt.Errorf("llm runs %+v, want vLLM's image from the runtime", c)
+						}
+						if _, ok := deployments(t, ns, "churn")["churn-transformer"]; !ok {
+							return fmt.Errorf("churn has no transformer Deployment")
+						}
+						_, err = acctest.Kube(t).Resource(scaledObjectGVR).Namespace(ns).Get(ctx, "churn-predictor", metav1.GetOptions{})
+						return err
+					}),
+				},
+			},
+			{
+				Config: cfg, ConfigVariables: vars,
+				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
 	})

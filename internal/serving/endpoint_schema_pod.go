@@ -142,7 +142,8 @@ func transformerAttribute() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
 		Optional: true,
 		MarkdownDescription: "Pre- and post-processing in front of the predictor: KServe runs it as a Deployment of its own, `<name>-transformer`, " +
-			"and sends it the requests, which it forwards to the predictor. Its readiness is part of the endpoint's `ready` and of the wait; removing it removes the Deployment.",
+			"and sends it the requests, which it forwards to the predictor. Its readiness is part of the endpoint's `ready` and of the wait; removing it removes the Deployment. " +
+			"With `scaling.class = \"keda\"` the transformer scales with KServe's default HPA (the Prometheus query scales the model).",
 		Attributes: attrs,
 	}
 }

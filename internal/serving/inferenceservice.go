@@ -193,7 +193,15 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 	}
 	spec := map[string]any{"predictor": predictor}
 	if t := e.Transformer; t != nil {
-		spec["transformer"] = t.toMap(map[string]any{annotationModelHash: t.hash()})
+		ann := map[string]any{annotationModelHash: t.hash()}
+		if e.Scaling != nil && e.Scaling.Class == scalingClassKEDA {
+			// KServe applies the object's autoscaler class to every
+			// component, and a transformer has no Prometheus query of its
+			// own (KServe would make an invalid ScaledObject): it scales with
+			// KServe's default HPA. A component's annotation wins over the object's.
+			ann[annotationAutoscalerClass] = scalingClassHPA
+		}
+		spec["transformer"] = t.toMap(ann)
 	}
 	if l := e.Logger; l != nil {
 		logger := map[string]any{"url": l.URL}

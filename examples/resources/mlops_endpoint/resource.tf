@@ -51,3 +51,35 @@ resource "mlops_endpoint" "churn_canary" {
 output "churn_url" {
   value = mlops_endpoint.churn.url
 }
+
+# A custom server on the GPU pool, reading a private bucket through its own
+# service account, with a token from a Secret and a transformer in front.
+# examples/production has the whole setup.
+resource "mlops_endpoint" "llm" {
+  name      = "llm"
+  namespace = "ml-serving"
+
+  model = { storage_uri = "s3://acme-models/llm/mistral-7b" }
+
+  container = {
+    image            = "ghcr.io/acme/llm-server:1.4"
+    command          = ["python", "-m", "server"]
+    args             = ["--max-model-len=8192"]
+    port             = 8080
+    env_from_secrets = { HF_TOKEN = { secret = "hf", key = "token" } }
+    resources        = { cpu = "4", memory = "16Gi", gpu = 1, limits = { cpu = "8", memory = "32Gi" } }
+  }
+
+  transformer = {
+    image = "ghcr.io/acme/llm-tokenizer:1.4"
+  }
+
+  pod = {
+    service_account = "llm-models"
+    node_selector   = { pool = "gpu" }
+    tolerations     = [{ key = "nvidia.com/gpu", operator = "Exists", effect = "NoSchedule" }]
+  }
+
+  request_timeout = "120s"
+  scaling         = { min_replicas = 1, max_replicas = 2, class = "none" }
+}
