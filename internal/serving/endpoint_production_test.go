@@ -126,7 +126,7 @@ func TestAccEndpoint_gpuPool(t *testing.T) {
 				ImportStateVerifyIgnore: []string{"timeouts"},
 			},
 			{
-				Config: gpuModel,
+				Config:           gpuModel,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 			},
 		},
@@ -477,7 +477,7 @@ func TestAccEndpoint_kedaScaling(t *testing.T) {
 					acctest.LiveCheck(func() error {
 						return acctest.Eventually(30*time.Second, func() error {
 							if _, err := acctest.Core(t).AutoscalingV2().HorizontalPodAutoscalers(ns).Get(context.Background(), "scaled-predictor", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-								return fmt.Errorf("with class none there is an autoscaler: %v", err)
+								return fmt.Errorf("with class none there is an autoscaler: %w", err)
 							}
 							d := deployments(t, ns, "scaled")["scaled-predictor"]
 							if d.Spec.Replicas == nil || *d.Spec.Replicas != 2 {

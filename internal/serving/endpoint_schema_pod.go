@@ -42,8 +42,8 @@ type transformerModel struct {
 	Env            types.Map    `tfsdk:"env"`
 	EnvFromSecrets types.Map    `tfsdk:"env_from_secrets"`
 	Resources      types.Object `tfsdk:"resources"`
-	MinReplicas types.Int64 `tfsdk:"min_replicas"`
-	MaxReplicas types.Int64 `tfsdk:"max_replicas"`
+	MinReplicas    types.Int64  `tfsdk:"min_replicas"`
+	MaxReplicas    types.Int64  `tfsdk:"max_replicas"`
 }
 
 type prometheusModel struct {
@@ -53,9 +53,9 @@ type prometheusModel struct {
 }
 
 var (
-	stringList       = types.ListType{ElemType: types.StringType}
-	stringMap        = types.MapType{ElemType: types.StringType}
-	podAttrTypes     = map[string]attr.Type{"service_account": types.StringType, "node_selector": stringMap, "tolerations": types.ListType{ElemType: workload.TolerationType}, "image_pull_secrets": stringList, "priority_class": types.StringType}
+	stringList         = types.ListType{ElemType: types.StringType}
+	stringMap          = types.MapType{ElemType: types.StringType}
+	podAttrTypes       = map[string]attr.Type{"service_account": types.StringType, "node_selector": stringMap, "tolerations": types.ListType{ElemType: workload.TolerationType}, "image_pull_secrets": stringList, "priority_class": types.StringType}
 	containerAttrTypes = map[string]attr.Type{
 		"image": types.StringType, "command": stringList, "args": stringList, "port": types.Int64Type, "env": stringMap,
 		"env_from_secrets": types.MapType{ElemType: workload.SecretKeyType}, "resources": types.ObjectType{AttrTypes: workload.ResourcesAttrTypes},

@@ -47,13 +47,13 @@ func internalAnnotation(k string) bool {
 
 // modelSpec is one model as the provider serves it (predictor or canary).
 type modelSpec struct {
-	StorageURI    string            `json:"-"`
-	Format        string            `json:"-"`
-	FormatVersion string            `json:"-"`
-	Runtime       string            `json:"-"`
-	Protocol      string            `json:"-"`
-	Env           map[string]string `json:"-"`
-	Resources     *workload.Resources
+	StorageURI     string            `json:"-"`
+	Format         string            `json:"-"`
+	FormatVersion  string            `json:"-"`
+	Runtime        string            `json:"-"`
+	Protocol       string            `json:"-"`
+	Env            map[string]string `json:"-"`
+	Resources      *workload.Resources
 	Args           []string
 	EnvFromSecrets map[string]workload.SecretKey
 	// Container is a custom model server, run instead of the runtime that

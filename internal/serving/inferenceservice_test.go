@@ -30,8 +30,8 @@ func TestSpecRoundTrip(t *testing.T) {
 		canary.Ref = registryRefSpec{RegisteredModel: "churn", Version: "8", ResolvedVersion: "8"}
 		in := endpointSpec{
 			Name: "churn", Namespace: "ns", Mode: mode, Model: model, Canary: &canary, CanaryPercent: 10,
-			Scaling:     &scalingSpec{MinReplicas: i64(0), MaxReplicas: i64(4), Metric: "rps", Target: i64(5), Prometheus: &prometheusSpec{Server: "http://p:9090", Query: "q", Target: "50"}},
-			Pod:         pod, Transformer: transformer, Timeout: i64(60), Concurrency: i64(8),
+			Scaling: &scalingSpec{MinReplicas: i64(0), MaxReplicas: i64(4), Metric: "rps", Target: i64(5), Prometheus: &prometheusSpec{Server: "http://p:9090", Query: "q", Target: "50"}},
+			Pod:     pod, Transformer: transformer, Timeout: i64(60), Concurrency: i64(8),
 		}
 		obj := in.toObject()
 		// What the API server gives back has int64 numbers, as here.

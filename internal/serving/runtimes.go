@@ -90,7 +90,8 @@ func runtimeFormats(ctx context.Context, data *conns.ProviderData, c *kube.Clien
 	if err != nil {
 		return nil, err
 	}
-	return v.([]autoFormat), nil
+	formats, _ := v.([]autoFormat)
+	return formats, nil
 }
 
 // checkFormat refuses, on model.format, a format that no runtime in reach

@@ -58,7 +58,9 @@ type containerConflicts struct{}
 func (containerConflicts) Description(context.Context) string {
 	return "container conflicts with the model's runtime settings"
 }
-func (v containerConflicts) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
+func (v containerConflicts) MarkdownDescription(ctx context.Context) string {
+	return v.Description(ctx)
+}
 func (containerConflicts) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var container, model types.Object
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("container"), &container)...)
