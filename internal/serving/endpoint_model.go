@@ -137,7 +137,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 		mm.Resources = workload.ResourcesValue(ctx, lm.Resources, prior.Resources, d)
 	}
 	m.Model = objectValue(modelAttrTypes, mm, d)
-	flattenRunning(ctx, live, owned, m, d)
+	flattenRunning(ctx, live, m, d)
 
 	if live.Canary != nil {
 		lc := live.Canary
@@ -212,12 +212,12 @@ func flattenStatus(obj *unstructured.Unstructured, m *endpointModel) {
 // webhook defaults (resources, say) is not the provider's.
 func ownedFields(obj *unstructured.Unstructured) map[string]bool {
 	owned := managedBy(obj, kube.FieldManager)
-	server := []string{"f:spec", "f:predictor", "f:containers", `k:{"name":"kserve-container"}`}
+	// A custom server's or a transformer's containers are an atomic list in
+	// KServe's CRD, into which its webhook writes default resources: their
+	// resources are read only when configured (import leaves them out).
 	out := map[string]bool{
-		"env":                   owned.has("f:spec", "f:predictor", "f:model", "f:env"),
-		"resources":             owned.has("f:spec", "f:predictor", "f:model", "f:resources"),
-		"container_resources":   owned.has(append(server, "f:resources")...),
-		"transformer_resources": owned.has("f:spec", "f:transformer", "f:containers", `k:{"name":"kserve-container"}`, "f:resources"),
+		"env":       owned.has("f:spec", "f:predictor", "f:model", "f:env"),
+		"resources": owned.has("f:spec", "f:predictor", "f:model", "f:resources"),
 	}
 	for _, f := range []string{"f:minReplicas", "f:maxReplicas", "f:scaleMetric", "f:scaleTarget", "f:autoScaling"} {
 		out["scaling"] = out["scaling"] || owned.has("f:spec", "f:predictor", f)

@@ -63,19 +63,19 @@ func containerOf(ctx context.Context, cm containerModel, d *diag.Diagnostics) co
 // timeout and the concurrency from the live object into m. Each is
 // reported when the state had it or the live object has it (only the
 // provider sets them).
-func flattenRunning(ctx context.Context, live endpointSpec, owned map[string]bool, m *endpointModel, d *diag.Diagnostics) {
+func flattenRunning(ctx context.Context, live endpointSpec, m *endpointModel, d *diag.Diagnostics) {
 	m.Pod = flattenPod(ctx, live.Pod, m.Pod, d)
+	var priorContainer containerModel
+	workload.ObjectOf(ctx, m.Container, &priorContainer, d)
 	m.Container = types.ObjectNull(containerAttrTypes)
 	if c := live.Model.Container; c != nil {
-		var prior containerModel
-		workload.ObjectOf(ctx, m.Container, &prior, d)
-		m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, *c, prior, owned["container_resources"], d), d)
+		m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, *c, priorContainer, false, d), d)
 	}
+	var prior transformerModel
+	workload.ObjectOf(ctx, m.Transformer, &prior, d)
 	m.Transformer = types.ObjectNull(transformerAttrTypes)
 	if t := live.Transformer; t != nil {
-		var prior transformerModel
-		workload.ObjectOf(ctx, m.Transformer, &prior, d)
-		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, owned["transformer_resources"], d)
+		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, false, d)
 		m.Transformer = objectValue(transformerAttrTypes, transformerModel{c.Image, c.Command, c.Args, c.Port, c.Env, c.EnvFromSecrets, c.Resources,
 			types.Int64PointerValue(t.MinReplicas), types.Int64PointerValue(t.MaxReplicas)}, d)
 	}

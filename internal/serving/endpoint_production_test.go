@@ -19,6 +19,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	resourceapi "k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -286,6 +287,8 @@ resource "mlops_endpoint" "test" {
     args    = [%s]
     port    = 8080
     env     = { LOG_LEVEL = "info" }
+    env_from_secrets = { HF_TOKEN = { secret = "hf", key = "token" } }
+    resources        = { cpu = "2", memory = "4Gi", limits = { memory = "8Gi" } }
   }
   rollout = { steps = [50], interval = "1s" }
 }
@@ -313,13 +316,34 @@ resource "mlops_endpoint" "test" {
 							len(c.Ports) == 0 || c.Ports[0].ContainerPort != 8080 || container(p, "storage-initializer") == nil {
 							return fmt.Errorf("the pod runs %+v (want the custom image, command and port, and KServe's storage initializer for STORAGE_URI)", c)
 						}
+						env := map[string]string{}
+						for _, e := range c.Env {
+							env[e.Name] = e.Value
+							if e.ValueFrom != nil && e.ValueFrom.SecretKeyRef != nil {
+								env[e.Name] = "secret:" + e.ValueFrom.SecretKeyRef.Name + "/" + e.ValueFrom.SecretKeyRef.Key
+							}
+						}
+						// KServe's storage initializer downloads STORAGE_URI and
+						// points the server at the local copy.
+						init := container(p, "storage-initializer")
+						if env["STORAGE_URI"] != "/mnt/models" || init == nil || !strings.Contains(strings.Join(init.Args, " "), "s3://models/llm/1") ||
+							env["HF_TOKEN"] != "secret:hf/token" || env["LOG_LEVEL"] != "info" {
+							return fmt.Errorf("the server's env %v, the storage initializer %+v", env, init)
+						}
+						if c.Resources.Requests.Memory().Cmp(resourceapi.MustParse("4Gi")) != 0 || c.Resources.Limits.Memory().Cmp(resourceapi.MustParse("8Gi")) != 0 ||
+							c.Resources.Limits.Cpu().Cmp(resourceapi.MustParse("2")) != 0 {
+							return fmt.Errorf("the server's requests %v, limits %v", c.Resources.Requests, c.Resources.Limits)
+						}
 						return nil
 					}),
 				},
 			},
 			{
+				// KServe's webhook writes default resources into the same
+				// (atomic) container list, so an import cannot tell configured
+				// resources from defaults and leaves them out (a documented limit).
 				ResourceName: epAddr, ImportState: true, ImportStateId: ns + "/llm", ImportStateVerify: true,
-				ImportStateVerifyIgnore: []string{"timeouts", "rollout"},
+				ImportStateVerifyIgnore: []string{"timeouts", "rollout", "container.resources"},
 			},
 			{
 				// New arguments are a new server: rolled out through the canary.

@@ -128,7 +128,8 @@ func containerAttribute() schema.SingleNestedAttribute {
 		MarkdownDescription: "A custom model server, such as vLLM or your own image, run as KServe's `kserve-container` instead of the runtime that " +
 			"KServe picks for `model.format`; conflicts with `model.format`, `format_version`, `runtime`, `protocol`, `args`, `env`, `env_from_secrets` and `resources` " +
 			"(set them here). The model's storage URI is passed as `STORAGE_URI`, so KServe's storage initializer downloads it into `/mnt/models`. " +
-			"The canary and a rollout run the same container with their own model; a change of the image or its arguments is rolled out like a new model.",
+			"The canary and a rollout run the same container with their own model; a change of the image or its arguments is rolled out like a new model. " +
+			"An import leaves `resources` out: KServe's webhook writes default resources into the same container, so configured ones cannot be told from defaults.",
 		Attributes: containerAttributes("the model server"),
 	}
 }
