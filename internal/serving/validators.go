@@ -118,23 +118,26 @@ func (modeSettings) Description(context.Context) string {
 }
 func (v modeSettings) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var mode, name, metric, class types.String
-	var minR types.Int64
+	var mode, name types.String
 	var annotations types.Map
-	var canary, rollout types.Object
+	var canary, rollout, scaling types.Object
 	for _, a := range []struct {
 		p    path.Path
 		into any
 	}{
 		{path.Root("deployment_mode"), &mode}, {path.Root("name"), &name}, {path.Root("annotations"), &annotations},
-		{path.Root("scaling").AtName("metric"), &metric}, {path.Root("scaling").AtName("min_replicas"), &minR},
-		{path.Root("scaling").AtName("class"), &class},
-		{path.Root("canary"), &canary}, {path.Root("rollout"), &rollout},
+		{path.Root("scaling"), &scaling}, {path.Root("canary"), &canary}, {path.Root("rollout"), &rollout},
 	} {
 		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, a.p, a.into)...)
 	}
-	if resp.Diagnostics.HasError() || mode.IsUnknown() || (!mode.IsNull() && mode.ValueString() != ModeStandard) {
+	if resp.Diagnostics.HasError() || mode.IsUnknown() || (!mode.IsNull() && mode.ValueString() != ModeStandard) || scaling.IsUnknown() {
 		return
+	}
+	metric, class, minR := types.StringNull(), types.StringNull(), types.Int64Null()
+	if !scaling.IsNull() {
+		metric, _ = scaling.Attributes()["metric"].(types.String)
+		class, _ = scaling.Attributes()["class"].(types.String)
+		minR, _ = scaling.Attributes()["min_replicas"].(types.Int64)
 	}
 	// Standard mode (the default).
 	effective := scalingClassHPA

@@ -88,15 +88,19 @@ func (scalingClassRules) Description(context.Context) string {
 }
 func (v scalingClassRules) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (scalingClassRules) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var class, metric, mode types.String
-	var prometheus types.Object
+	var mode types.String
+	var scaling types.Object
 	var annotations types.Map
 	at := path.Root("scaling")
-	for p, into := range map[string]any{"class": &class, "metric": &metric, "prometheus": &prometheus} {
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, at.AtName(p), into)...)
+	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, at, &scaling)...)
+	if resp.Diagnostics.HasError() || scaling.IsNull() || scaling.IsUnknown() {
+		return
 	}
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("deployment_mode"), &mode)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("annotations"), &annotations)...)
+	class, _ := scaling.Attributes()["class"].(types.String)
+	metric, _ := scaling.Attributes()["metric"].(types.String)
+	prometheus, _ := scaling.Attributes()["prometheus"].(types.Object)
 	if resp.Diagnostics.HasError() || class.IsUnknown() || prometheus.IsUnknown() {
 		return
 	}
