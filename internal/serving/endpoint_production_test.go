@@ -95,7 +95,8 @@ func TestAccEndpoint_gpuPool(t *testing.T) {
 	if _, err := acctest.Core(t).SchedulingV1().PriorityClasses().Create(context.Background(), pc, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	gpuModel := strings.Replace(storageEndpoint(ns, "gpu", "s3://models/gpu/1", gpuPool), `format      = "sklearn"`,
+	gpuModel := strings.Replace(storageEndpoint(ns, "gpu", "s3://models/gpu/1", gpuPool+`
+  canary = { storage_uri = "s3://models/gpu/2", traffic_percent = 10 }`), `format      = "sklearn"`,
 		`format      = "sklearn"
     resources   = { cpu = "1", memory = "2Gi", gpu = 1 }`, 1)
 	resource.ParallelTest(t, resource.TestCase{
@@ -118,7 +119,21 @@ func TestAccEndpoint_gpuPool(t *testing.T) {
 							return fmt.Errorf("the model's pod: node %q priority class %q (%v) pull secrets %v; want kwok-gpu-0, mlops-test-high (1000), registry-creds",
 								p.Spec.NodeName, p.Spec.PriorityClassName, p.Spec.Priority, p.Spec.ImagePullSecrets)
 						}
-						return nil
+						// The canary's pods run where and as the model's do.
+						for name := range deployments(t, ns, "gpu") {
+							if !strings.HasPrefix(name, "gpu-c-") {
+								continue
+							}
+							cp, err := onePod(t, ns, name)
+							if err != nil {
+								return err
+							}
+							if cp.Spec.NodeName != "kwok-gpu-0" || cp.Spec.PriorityClassName != "mlops-test-high" {
+								return fmt.Errorf("the canary's pod runs on %q with priority class %q", cp.Spec.NodeName, cp.Spec.PriorityClassName)
+							}
+							return nil
+						}
+						return fmt.Errorf("no canary Deployment among %v", deployments(t, ns, "gpu"))
 					}),
 				},
 			},

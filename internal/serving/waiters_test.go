@@ -173,3 +173,44 @@ func TestPromotionKeepsTheCanaryDeployment(t *testing.T) {
 		t.Fatal("a canary of the same model as the stable predictor needs another name")
 	}
 }
+
+// The transformer's Deployment is part of what the wait waits for; KServe's
+// InvalidSpec verdict fails at once unless it was there before the apply;
+// a pod the scheduler cannot place gives the scheduler's message.
+func TestServingReadinessTransformerInvalidUnschedulable(t *testing.T) {
+	spec := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeStandard, Model: modelSpec{StorageURI: "s3://m/2", Format: "sklearn"},
+		Transformer: &transformerSpec{Container: containerSpec{Image: "feat:1"}}}
+	h, th := spec.hash(spec.Model), spec.Transformer.hash()
+	done := cond("Progressing", "True", "NewReplicaSetAvailable", progressed)
+	stable := deployment("e-predictor", h, 1, 1, 1, 1, done)
+	if rd := servingReadiness(spec, snapshot(readyISVC(nil), stable, deployment("e-transformer", th, 1, 1, 1, 1, done))); !rd.Ready {
+		t.Fatalf("model and transformer rolled out: %+v", rd)
+	}
+	if rd := servingReadiness(spec, snapshot(readyISVC(nil), stable, deployment("e-transformer", th, 1, 1, 0, 1))); rd.Ready ||
+		!strings.Contains(rd.Message, "Deployment e-transformer of the transformer") {
+		t.Fatalf("the transformer's pods are not available: %+v", rd)
+	}
+	if rd := servingReadiness(spec, snapshot(readyISVC(nil), stable)); rd.Ready || rd.Reason != "NotCreated" {
+		t.Fatalf("no transformer Deployment yet: %+v", rd)
+	}
+
+	invalid := readyISVC(map[string]any{"modelStatus": map[string]any{"transitionStatus": "InvalidSpec",
+		"lastFailureInfo": map[string]any{"reason": "NoSupportingRuntime", "message": "No runtime found to support specified framework/version"}}})
+	plain := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeStandard, Model: spec.Model}
+	if rd := servingReadiness(plain, snapshot(invalid)); !rd.Failed || rd.Reason != "InvalidSpec: NoSupportingRuntime" ||
+		!strings.Contains(rd.Message, "No runtime found") || !strings.Contains(rd.Message, "mlops_serving_runtime") {
+		t.Fatalf("KServe's verdict: %+v", rd)
+	}
+	plain.staleStatus = true
+	if rd := servingReadiness(plain, snapshot(invalid)); rd.Failed {
+		t.Fatalf("a verdict from before the apply is not trusted: %+v", rd)
+	}
+
+	pending := pod("p1", "e-predictor", h, map[string]any{"name": kserveContainer})
+	pending.Object["status"] = map[string]any{"phase": "Pending", "conditions": []any{cond("PodScheduled", "False", "Unschedulable",
+		"0/2 nodes are available: 1 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint(s).")}}
+	if rd := servingReadiness(plain, snapshot(readyISVC(nil), deployment("e-predictor", h, 1, 1, 0, 1), pending)); rd.Ready || rd.Reason != "FailedScheduling" ||
+		!strings.Contains(rd.Message, "cannot be scheduled (Unschedulable): 0/2 nodes are available") {
+		t.Fatalf("an unschedulable pod: %+v", rd)
+	}
+}
