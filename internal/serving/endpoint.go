@@ -86,7 +86,7 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		return
 	}
 	r.kube(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if resp.Diagnostics.HasError() || r.unchanged(ctx, req, &resp.Diagnostics) {
 		return
 	}
 	var plan endpointModel
@@ -133,6 +133,36 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+}
+
+// unchanged tells a plan that changes nothing and has nothing to resolve:
+// the configuration is what the state records, each model is a storage URI
+// (no registry reference, whose alias may have moved or whose location the
+// registry gives) and is what the live object serves, and no unconfirmed
+// wait is to be resumed. Such a plan is left as the framework made it, with
+// no conversion of the whole endpoint.
+func (r *endpointResource) unchanged(ctx context.Context, req resource.ModifyPlanRequest, d *diag.Diagnostics) bool {
+	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
+		return false
+	}
+	for _, p := range []path.Path{path.Root("model"), path.Root("canary")} {
+		var m types.Object
+		if diags := req.Plan.GetAttribute(ctx, p, &m); diags.HasError() || m.IsUnknown() {
+			return false
+		}
+		if m.IsNull() {
+			continue
+		}
+		attrs := m.Attributes()
+		uri, _ := attrs["storage_uri"].(types.String)
+		if registered, _ := attrs["registered_model"].(types.String); !registered.IsNull() || uri.IsNull() || !uri.Equal(attrs["resolved_storage_uri"]) {
+			return false
+		}
+	}
+	var ready types.Bool
+	d.Append(req.State.GetAttribute(ctx, path.Root("ready"), &ready)...)
+	mark, _ := req.Private.GetKey(ctx, privateWaitUnconfirmed)
+	return ready.ValueBool() || len(mark) == 0
 }
 
 // checkPlannedFormat checks, when the model's format is new or changed and

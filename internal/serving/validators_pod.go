@@ -23,7 +23,8 @@ func (d defaultWithoutContainer) MarkdownDescription(ctx context.Context) string
 	return d.Description(ctx)
 }
 func (d defaultWithoutContainer) PlanModifyString(ctx context.Context, req planmodifier.StringRequest, resp *planmodifier.StringResponse) {
-	if !req.ConfigValue.IsNull() {
+	// Configured, or kept from the state (nothing changed): nothing to do.
+	if !req.ConfigValue.IsNull() || !req.PlanValue.IsUnknown() {
 		return
 	}
 	var container types.Object
