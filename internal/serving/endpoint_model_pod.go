@@ -84,8 +84,11 @@ func flattenRunning(ctx context.Context, live endpointSpec, m *endpointModel, d 
 }
 
 func flattenPod(ctx context.Context, p *podSpec, prior types.Object, d *diag.Diagnostics) types.Object {
-	if p == nil {
+	if p == nil && (prior.IsNull() || prior.IsUnknown()) {
 		return types.ObjectNull(podAttrTypes)
+	}
+	if p == nil { // configured with nothing to apply, such as pod = {} or empty collections
+		p = &podSpec{}
 	}
 	var pm podModel
 	workload.ObjectOf(ctx, prior, &pm, d)

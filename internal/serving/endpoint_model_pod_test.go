@@ -1,9 +1,14 @@
 package serving
 
 import (
+	"context"
 	"testing"
 
+	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 // A timeout keeps the spelling of the configuration when it is the same
@@ -25,5 +30,24 @@ func TestFlattenSeconds(t *testing.T) {
 	}
 	if got := flattenSeconds(nil, types.StringValue("2m")); !got.IsNull() {
 		t.Errorf("no live timeout: got %s, want null", got)
+	}
+}
+
+// A pod block that applies nothing (pod = {}, or empty collections) reads
+// back as configured, not as null (which Terraform would call an
+// inconsistent result); without one, pod stays null.
+func TestFlattenPodConfiguredEmpty(t *testing.T) {
+	ctx := context.Background()
+	var d diag.Diagnostics
+	empty := types.ObjectValueMust(podAttrTypes, map[string]attr.Value{
+		"service_account": types.StringNull(), "priority_class": types.StringNull(),
+		"node_selector": types.MapValueMust(types.StringType, map[string]attr.Value{}), "tolerations": types.ListNull(workload.TolerationType),
+		"image_pull_secrets": types.ListNull(types.StringType),
+	})
+	if got := flattenPod(ctx, nil, empty, &d); !got.Equal(empty) || d.HasError() {
+		t.Fatalf("pod = { node_selector = {} } reads back as %s (%v)", got, d)
+	}
+	if got := flattenPod(ctx, nil, types.ObjectNull(podAttrTypes), &d); !got.IsNull() {
+		t.Fatalf("no pod configured, none applied: %s", got)
 	}
 }
