@@ -55,7 +55,7 @@ func (d *endpointDataSource) Schema(_ context.Context, _ datasource.SchemaReques
 			"registered_model": computed("Registered model served, when the endpoint was made by this provider from a registry reference."),
 			"model_version":    computed("Registry version served, when known."),
 			"storage_uri":      computed("Storage URI of the predictor's model."),
-			"format":           computed("Model format."),
+			"format":           computed("Model format; null for a custom server (`container`)."),
 			"runtime":          computed("ServingRuntime, if set."),
 			"protocol":         computed("Inference protocol."),
 			"url":              computed("URL of the endpoint."),
@@ -109,7 +109,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.RegisteredModel = optString(live.Model.Ref.RegisteredModel)
 	m.ModelVersion = optString(live.Model.Ref.ResolvedVersion)
 	m.StorageURI = types.StringValue(live.Model.StorageURI)
-	m.Format = types.StringValue(live.Model.Format)
+	m.Format = optString(live.Model.Format) // null for a custom server
 	m.Runtime = optString(live.Model.Runtime)
 	m.Protocol = optString(live.Model.Protocol)
 	m.URL, m.Ready, m.Traffic, m.Conditions = st.URL, st.Ready, st.Traffic, st.Conditions
