@@ -2,7 +2,6 @@ package serving
 
 import (
 	"context"
-	"encoding/json"
 	"sort"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -83,9 +82,10 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 // value the provider owns (so KServe's defaults cause no diff, and an import
 // recovers what the provider had applied).
 func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointModel, d *diag.Diagnostics) {
-	live := fromObject(obj)
+	fields := managedBy(obj, kube.FieldManager)
+	live := fromOwnedObject(obj, fields)
 	splitAutoscalerClass(&live, m.Annotations)
-	owned := ownedFields(obj)
+	owned := ownedFields(fields)
 	m.ID = types.StringValue(live.Namespace + "/" + live.Name)
 	m.Name = types.StringValue(live.Name)
 	m.Namespace = types.StringValue(live.Namespace)
@@ -210,8 +210,7 @@ func flattenStatus(obj *unstructured.Unstructured, m *endpointModel) {
 // ownedFields tells which optional parts of the spec the provider's field
 // manager owns (applied), from metadata.managedFields: what KServe's
 // webhook defaults (resources, say) is not the provider's.
-func ownedFields(obj *unstructured.Unstructured) map[string]bool {
-	owned := managedBy(obj, kube.FieldManager)
+func ownedFields(owned fieldSet) map[string]bool {
 	// A custom server's or a transformer's containers are an atomic list in
 	// KServe's CRD, into which its webhook writes default resources: their
 	// resources are read only when configured (import leaves them out).
@@ -223,44 +222,6 @@ func ownedFields(obj *unstructured.Unstructured) map[string]bool {
 		out["scaling"] = out["scaling"] || owned.has("f:spec", "f:predictor", f)
 	}
 	return out
-}
-
-// fieldSet is a parsed managedFields entry's fieldsV1: nested maps keyed
-// as the API server writes them ("f:spec", `k:{"name":"x"}`).
-type fieldSet []map[string]any
-
-// managedBy parses the fields that manager owns.
-func managedBy(obj *unstructured.Unstructured, manager string) fieldSet {
-	var out fieldSet
-	for _, mf := range obj.GetManagedFields() {
-		if mf.Manager != manager || mf.FieldsV1 == nil {
-			continue
-		}
-		var fields map[string]any
-		if json.Unmarshal(mf.FieldsV1.Raw, &fields) == nil {
-			out = append(out, fields)
-		}
-	}
-	return out
-}
-
-// has tells whether the manager owns the field at path.
-func (fs fieldSet) has(path ...string) bool {
-	for _, fields := range fs {
-		node := any(fields)
-		for _, p := range path {
-			m, ok := node.(map[string]any)
-			if !ok {
-				node = nil
-				break
-			}
-			node = m[p]
-		}
-		if node != nil {
-			return true
-		}
-	}
-	return false
 }
 
 // optString is s, or null when empty.

@@ -341,9 +341,14 @@ func (m modelSpec) toMap() map[string]any {
 // user's labels and annotations are those the provider's field manager
 // owns (so that keys other controllers add are not reported).
 func fromObject(obj *unstructured.Unstructured) endpointSpec {
+	return fromOwnedObject(obj, managedBy(obj, kube.FieldManager))
+}
+
+// fromOwnedObject is fromObject with the provider's fields already parsed.
+func fromOwnedObject(obj *unstructured.Unstructured, owned fieldSet) endpointSpec {
 	e := endpointSpec{Name: obj.GetName(), Namespace: obj.GetNamespace(), Mode: modeOf(obj)}
 	ann := obj.GetAnnotations()
-	ownedAnn, ownedLabels := ownedKeys(obj, "annotations"), ownedKeys(obj, "labels")
+	ownedAnn, ownedLabels := owned.keys("f:metadata", "f:annotations"), owned.keys("f:metadata", "f:labels")
 	for k, v := range ann {
 		if ownedAnn[k] && !internalAnnotation(k) {
 			if e.Annotations == nil {
@@ -434,25 +439,63 @@ func modeOf(obj *unstructured.Unstructured) string {
 	return ModeStandard
 }
 
-// ownedKeys returns the keys of metadata.<field> (labels or annotations)
-// that the provider's field manager owns, from metadata.managedFields.
-func ownedKeys(obj *unstructured.Unstructured, field string) map[string]bool {
-	out := map[string]bool{}
+// fieldSet is a parsed managedFields entry's fieldsV1: nested maps keyed
+// as the API server writes them ("f:spec", `k:{"name":"x"}`). The provider
+// reads which fields it owns from it, one parse per object read.
+type fieldSet []fieldMap
+
+type fieldMap map[string]any
+
+// managedBy parses the fields that manager owns.
+func managedBy(obj *unstructured.Unstructured, manager string) fieldSet {
+	var out fieldSet
 	for _, mf := range obj.GetManagedFields() {
-		if mf.Manager != kube.FieldManager || mf.FieldsV1 == nil {
+		if mf.Manager != manager || mf.FieldsV1 == nil {
 			continue
 		}
-		var fields map[string]map[string]map[string]any
-		if json.Unmarshal(mf.FieldsV1.Raw, &fields) != nil {
-			continue
+		var fields fieldMap
+		if json.Unmarshal(mf.FieldsV1.Raw, &fields) == nil {
+			out = append(out, fields)
 		}
-		for k := range fields["f:metadata"]["f:"+field] {
+	}
+	return out
+}
+
+// has tells whether the manager owns the field at path.
+func (fs fieldSet) has(path ...string) bool {
+	for _, fields := range fs {
+		if fields.at(path) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// keys lists the map keys the manager owns under path, such as the label
+// names under f:metadata, f:labels.
+func (fs fieldSet) keys(path ...string) map[string]bool {
+	out := map[string]bool{}
+	for _, fields := range fs {
+		m, _ := fields.at(path).(map[string]any)
+		for k := range m {
 			if name, ok := strings.CutPrefix(k, "f:"); ok {
 				out[name] = true
 			}
 		}
 	}
 	return out
+}
+
+func (f fieldMap) at(path []string) any {
+	node := any(map[string]any(f))
+	for _, p := range path {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return nil
+		}
+		node = m[p]
+	}
+	return node
 }
 
 // modelOfPredictor reads what a predictor serves: its model, or a custom
