@@ -556,7 +556,10 @@ func TestAccEndpoint_waits(t *testing.T) {
 		CheckDestroy:             checkEndpointDestroy(t),
 		Steps: []resource.TestStep{
 			{
-				Config: storageEndpoint(ns, "slow", neverReady, `timeouts { create = "5s" }`),
+				// 20 s, not less: the last condition must be the pod's
+				// readiness, and under a loaded CI the Deployment's pod can
+				// take several seconds to be created at all.
+				Config: storageEndpoint(ns, "slow", neverReady, `timeouts { create = "20s" }`),
 				ExpectError: wrapped("did not become ready in time", "Last condition: Progressing: 0 of 1 new pods of the Deployment slow-predictor of the model are available",
 					"exists and is recorded in the state", "Raise timeouts.create"),
 			},
