@@ -198,7 +198,7 @@ func submitWithoutWaiting(t *testing.T, ns string) error {
 // step's pod annotation).
 func createTemplate(t *testing.T, ns, name string, steps []pipelines.Step, change func(templates []any)) {
 	t.Helper()
-	templates := pipelines.Templates(steps)
+	templates := pipelines.Templates(steps, nil)
 	if change != nil {
 		change(templates)
 	}

@@ -5,8 +5,9 @@ package pipelines
 
 import (
 	"fmt"
-	"sort"
 	"strings"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
 // Step is one container step of a pipeline.
@@ -23,6 +24,58 @@ type Step struct {
 	Retries   *int64
 	// TimeoutSeconds is activeDeadlineSeconds; nil for none.
 	TimeoutSeconds *int64
+
+	// OutputParameters and OutputArtifacts map an output's name to the file
+	// (or directory) the step writes it to.
+	OutputParameters map[string]string
+	OutputArtifacts  map[string]string
+	// InputArtifacts map an input's name to where it comes from.
+	InputArtifacts map[string]InputArtifact
+	When           string
+	WithItems      []string
+	Retry          *Retry
+	EnvFromSecrets map[string]workload.SecretKey
+	Volumes        []Volume
+	NodeSelector   map[string]string
+	Tolerations    []workload.Toleration
+
+	// outputsUnknown is set when the configuration's outputs are not known
+	// at plan time, so that references to them are not checked.
+	outputsUnknown bool
+}
+
+// InputArtifact is an artifact a step reads: From is "<step>.<artifact>",
+// Path where the step finds it.
+type InputArtifact struct {
+	From string `tfsdk:"from"`
+	Path string `tfsdk:"path"`
+}
+
+// Retry is a step's retryStrategy beyond a bare limit.
+type Retry struct {
+	Limit  int64
+	Policy string // Always, OnFailure, OnError, OnTransientError; "" for Argo's default
+	// Backoff between retries; nil for none.
+	Backoff *Backoff
+}
+
+// Backoff is Argo's retry backoff: Duration, then multiplied by Factor,
+// never beyond MaxDuration in total.
+type Backoff struct {
+	Duration    string
+	Factor      *int64
+	MaxDuration string
+}
+
+// Volume is a volume mounted into a step's container; exactly one of
+// EmptyDir, PVC, Secret and ConfigMap is its source.
+type Volume struct {
+	Name      string
+	MountPath string
+	EmptyDir  bool
+	PVC       string
+	Secret    string
+	ConfigMap string
 }
 
 // dagTemplate is the name of the DAG template that runs the steps (the
@@ -136,91 +189,4 @@ func findCycle(steps []Step, index map[string]int) []string {
 		}
 	}
 	return nil
-}
-
-// Templates compiles the steps into Argo templates: the DAG (entrypoint)
-// first, then one container template per step. Tasks keep the
-// configuration's order (Argo orders the runs by the dependencies), so that
-// reading the template back gives the steps as configured.
-func Templates(steps []Step) []any {
-	tasks := make([]any, 0, len(steps))
-	templates := make([]any, 0, len(steps)+1)
-	for _, s := range steps {
-		task := map[string]any{"name": s.Name, "template": stepPrefix + s.Name}
-		if len(s.DependsOn) > 0 {
-			task["dependencies"] = toAny(s.DependsOn)
-		}
-		tasks = append(tasks, task)
-	}
-	templates = append(templates, map[string]any{"name": dagTemplate, "dag": map[string]any{"tasks": tasks}})
-	for _, s := range steps {
-		container := map[string]any{"image": s.Image}
-		if len(s.Command) > 0 {
-			container["command"] = toAny(s.Command)
-		}
-		if len(s.Args) > 0 {
-			container["args"] = toAny(s.Args)
-		}
-		if len(s.Env) > 0 {
-			keys := make([]string, 0, len(s.Env))
-			for k := range s.Env {
-				keys = append(keys, k)
-			}
-			sort.Strings(keys)
-			env := make([]any, 0, len(keys))
-			for _, k := range keys {
-				env = append(env, map[string]any{"name": k, "value": s.Env[k]})
-			}
-			container["env"] = env
-		}
-		q := map[string]any{}
-		if s.CPU != "" {
-			q["cpu"] = s.CPU
-		}
-		if s.Memory != "" {
-			q["memory"] = s.Memory
-		}
-		if s.GPU != nil && *s.GPU > 0 {
-			q["nvidia.com/gpu"] = fmt.Sprint(*s.GPU)
-		}
-		if len(q) > 0 {
-			limits := map[string]any{}
-			for k, v := range q {
-				limits[k] = v
-			}
-			container["resources"] = map[string]any{"requests": q, "limits": limits}
-		}
-		t := map[string]any{"name": stepPrefix + s.Name, "container": container}
-		if s.Retries != nil {
-			t["retryStrategy"] = map[string]any{"limit": *s.Retries}
-		}
-		if s.TimeoutSeconds != nil {
-			t["activeDeadlineSeconds"] = *s.TimeoutSeconds
-		}
-		templates = append(templates, t)
-	}
-	return templates
-}
-
-// Parameters compiles the pipeline's parameters into workflow arguments,
-// sorted by name.
-func Parameters(params map[string]string) []any {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	out := make([]any, 0, len(keys))
-	for _, k := range keys {
-		out = append(out, map[string]any{"name": k, "value": params[k]})
-	}
-	return out
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }

@@ -248,7 +248,7 @@ func FuzzTemplates(f *testing.F) {
 			}
 		}
 
-		tmpls := Templates(steps)
+		tmpls := Templates(steps, nil)
 		if len(tmpls) != len(steps)+1 {
 			t.Fatalf("%d steps gave %d templates", len(steps), len(tmpls))
 		}

@@ -72,7 +72,7 @@ func TestTemplates(t *testing.T) {
 		{Name: "train", Image: "train:1", Args: []string{"--model", "{{workflow.parameters.model_name}}"}, DependsOn: []string{"prepare"},
 			Env: map[string]string{"B": "2", "A": "1"}, CPU: "2", Memory: "8Gi", GPU: &gpu, Retries: &retries, TimeoutSeconds: &secs},
 	}
-	tmpls := Templates(s)
+	tmpls := Templates(s, nil)
 	if len(tmpls) != 3 {
 		t.Fatalf("want the DAG and two container templates, got %d", len(tmpls))
 	}

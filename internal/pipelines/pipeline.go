@@ -364,6 +364,7 @@ type pipelineSpec struct {
 	Trigger         *triggerSpec
 	Labels          map[string]string
 	Annotations     map[string]string
+	Run             runSettings
 }
 
 // triggerSpec is a trigger as configured (and as recorded on the binding).
@@ -393,26 +394,16 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 	var steps []stepModel
 	d.Append(m.Steps.ElementsAs(ctx, &steps, false)...)
 	for _, sm := range steps {
-		s := Step{
-			Name: sm.Name.ValueString(), Image: sm.Image.ValueString(),
-			Command: tfval.StringListOf(ctx, sm.Command, d), Args: tfval.StringListOf(ctx, sm.Args, d), DependsOn: tfval.StringListOf(ctx, sm.DependsOn, d),
-			Env: tfval.StringMapOf(ctx, sm.Env, d), Retries: sm.Retries.ValueInt64Pointer(),
-		}
-		if !sm.Timeout.IsNull() {
-			dur, _ := time.ParseDuration(sm.Timeout.ValueString()) // validated at plan time
-			secs := int64(dur.Round(time.Second) / time.Second)
-			s.TimeoutSeconds = &secs
-		}
-		if !sm.Resources.IsNull() {
-			var rm resourcesModel
-			d.Append(sm.Resources.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
-			s.CPU, s.Memory, s.GPU = rm.CPU.ValueString(), rm.Memory.ValueString(), rm.GPU.ValueInt64Pointer()
-		}
-		p.Steps = append(p.Steps, s)
+		p.Steps = append(p.Steps, expandStep(ctx, sm, d))
 	}
+	p.Run = expandRunSettings(ctx, m, d)
 	if problems := CheckGraph(p.Steps); len(problems) > 0 {
 		for _, pr := range problems {
 			d.AddAttributeError(path.Root("steps"), "Invalid pipeline steps", capitalize(pr.Message)+".")
+		}
+	} else {
+		for _, pr := range CheckReferences(p.Steps) {
+			d.AddAttributeError(pr.At, "Invalid reference to a step's output", capitalize(pr.Message)+".")
 		}
 	}
 	if !m.Schedule.IsNull() {
@@ -529,7 +520,8 @@ func (p pipelineSpec) metadata() map[string]any {
 
 // workflowTemplate renders the WorkflowTemplate to server-side apply.
 func (p pipelineSpec) workflowTemplate() *unstructured.Unstructured {
-	spec := map[string]any{"entrypoint": dagTemplate, "templates": Templates(p.Steps)}
+	spec := map[string]any{"entrypoint": dagTemplate, "templates": Templates(p.Steps, p.Run.Repository)}
+	p.Run.render(spec)
 	if len(p.Parameters) > 0 {
 		spec["arguments"] = map[string]any{"parameters": Parameters(p.Parameters)}
 	}
@@ -612,9 +604,10 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 		if i < len(prior) {
 			p = &prior[i]
 		}
-		items = append(items, stepValue(s, p))
+		items = append(items, stepValue(ctx, s, p, d))
 	}
 	m.Steps = types.ListValueMust(stepType, items)
+	flattenRunSettings(spec, m, d)
 
 	if cron == nil {
 		m.Schedule = types.ObjectNull(scheduleAttrTypes)
@@ -694,135 +687,6 @@ func normalizeJSON(v any) any {
 	var out any
 	_ = json.Unmarshal(data, &out)
 	return out
-}
-
-// stepsFromTemplates reads the steps back: the DAG's tasks in order, each
-// with its container template.
-func stepsFromTemplates(spec map[string]any) []Step {
-	templates, _, _ := unstructured.NestedSlice(spec, "templates")
-	byName := map[string]map[string]any{}
-	var tasks []any
-	entry, _ := spec["entrypoint"].(string)
-	for _, item := range templates {
-		t, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		name, _ := t["name"].(string)
-		byName[name] = t
-		if name == entry {
-			tasks, _, _ = unstructured.NestedSlice(t, "dag", "tasks")
-		}
-	}
-	var steps []Step
-	for _, item := range tasks {
-		task, ok := item.(map[string]any)
-		if !ok {
-			continue
-		}
-		s := Step{}
-		s.Name, _ = task["name"].(string)
-		s.DependsOn, _, _ = unstructured.NestedStringSlice(task, "dependencies")
-		tname, _ := task["template"].(string)
-		t := byName[tname]
-		c, _, _ := unstructured.NestedMap(t, "container")
-		s.Image, _ = c["image"].(string)
-		s.Command, _, _ = unstructured.NestedStringSlice(c, "command")
-		s.Args, _, _ = unstructured.NestedStringSlice(c, "args")
-		if env, ok := c["env"].([]any); ok {
-			s.Env = map[string]string{}
-			for _, e := range env {
-				if kv, ok := e.(map[string]any); ok {
-					k, _ := kv["name"].(string)
-					v, _ := kv["value"].(string)
-					s.Env[k] = v
-				}
-			}
-		}
-		if req, ok, _ := unstructured.NestedMap(c, "resources", "requests"); ok {
-			s.CPU = kube.Quantity(req["cpu"])
-			s.Memory = kube.Quantity(req["memory"])
-			if g := kube.Quantity(req["nvidia.com/gpu"]); g != "" {
-				var n int64
-				if _, err := fmt.Sscan(g, &n); err == nil {
-					s.GPU = &n
-				}
-			}
-		}
-		if rs, ok, _ := unstructured.NestedMap(t, "retryStrategy"); ok {
-			s.Retries = kube.Int64(rs, "limit")
-			if s.Retries == nil {
-				if str, ok := rs["limit"].(string); ok {
-					var n int64
-					if _, err := fmt.Sscan(str, &n); err == nil {
-						s.Retries = &n
-					}
-				}
-			}
-		}
-		s.TimeoutSeconds = kube.Int64(t, "activeDeadlineSeconds")
-		steps = append(steps, s)
-	}
-	return steps
-}
-
-// stepValue turns a live step into its Terraform value, keeping the prior
-// spelling of equivalent values (timeout "2h" rather than "2h0m0s", empty
-// lists and maps as configured).
-func stepValue(s Step, prior *stepModel) attr.Value {
-	timeout := types.StringNull()
-	if s.TimeoutSeconds != nil {
-		timeout = types.StringValue(formatSeconds(*s.TimeoutSeconds))
-		if prior != nil && !prior.Timeout.IsNull() {
-			if dur, err := time.ParseDuration(prior.Timeout.ValueString()); err == nil && int64(dur.Round(time.Second)/time.Second) == *s.TimeoutSeconds {
-				timeout = prior.Timeout
-			}
-		}
-	}
-	res := types.ObjectNull(resourcesAttrTypes)
-	if s.CPU != "" || s.Memory != "" || s.GPU != nil {
-		gpu := types.Int64PointerValue(s.GPU)
-		res = types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": optString(s.CPU), "memory": optString(s.Memory), "gpu": gpu})
-	} else if prior != nil && !prior.Resources.IsNull() && !prior.Resources.IsUnknown() {
-		// A configured resources block whose values are all empty or 0 is not applied.
-		if attrs := prior.Resources.Attributes(); isEmptyResources(attrs) {
-			res = prior.Resources
-		}
-	}
-	var pc, pa, pd types.List
-	var pe types.Map
-	if prior != nil {
-		pc, pa, pd, pe = prior.Command, prior.Args, prior.DependsOn, prior.Env
-	} else {
-		pc, pa, pd, pe = types.ListNull(types.StringType), types.ListNull(types.StringType), types.ListNull(types.StringType), types.MapNull(types.StringType)
-	}
-	return types.ObjectValueMust(stepAttrTypes, map[string]attr.Value{
-		"name":       types.StringValue(s.Name),
-		"image":      types.StringValue(s.Image),
-		"command":    tfval.ListOrNull(s.Command, pc),
-		"args":       tfval.ListOrNull(s.Args, pa),
-		"depends_on": tfval.ListOrNull(s.DependsOn, pd),
-		"env":        tfval.MapOrNull(s.Env, pe),
-		"resources":  res,
-		"retries":    types.Int64PointerValue(s.Retries),
-		"timeout":    timeout,
-	})
-}
-
-func isEmptyResources(attrs map[string]attr.Value) bool {
-	for _, v := range attrs {
-		switch x := v.(type) {
-		case types.String:
-			if !x.IsNull() && x.ValueString() != "" {
-				return false
-			}
-		case types.Int64:
-			if !x.IsNull() && x.ValueInt64() != 0 {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // ---- small helpers ----

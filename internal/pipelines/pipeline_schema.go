@@ -28,22 +28,27 @@ import (
 )
 
 type pipelineModel struct {
-	ID                types.String   `tfsdk:"id"`
-	Name              types.String   `tfsdk:"name"`
-	Namespace         types.String   `tfsdk:"namespace"`
-	Description       types.String   `tfsdk:"description"`
-	ServiceAccount    types.String   `tfsdk:"service_account"`
-	Parameters        types.Map      `tfsdk:"parameters"`
-	Steps             types.List     `tfsdk:"steps"`
-	Schedule          types.Object   `tfsdk:"schedule"`
-	Labels            types.Map      `tfsdk:"labels"`
-	Annotations       types.Map      `tfsdk:"annotations"`
-	WorkflowTemplate  types.String   `tfsdk:"workflow_template"`
-	CronWorkflow      types.String   `tfsdk:"cron_workflow"`
-	LastScheduledTime types.String   `tfsdk:"last_scheduled_time"`
-	Trigger           types.Object   `tfsdk:"trigger"`
-	EventPath         types.String   `tfsdk:"event_path"`
-	Timeouts          timeouts.Value `tfsdk:"timeouts"`
+	ID                 types.String   `tfsdk:"id"`
+	Name               types.String   `tfsdk:"name"`
+	Namespace          types.String   `tfsdk:"namespace"`
+	Description        types.String   `tfsdk:"description"`
+	ServiceAccount     types.String   `tfsdk:"service_account"`
+	Parameters         types.Map      `tfsdk:"parameters"`
+	Steps              types.List     `tfsdk:"steps"`
+	Schedule           types.Object   `tfsdk:"schedule"`
+	Labels             types.Map      `tfsdk:"labels"`
+	Annotations        types.Map      `tfsdk:"annotations"`
+	WorkflowTemplate   types.String   `tfsdk:"workflow_template"`
+	CronWorkflow       types.String   `tfsdk:"cron_workflow"`
+	LastScheduledTime  types.String   `tfsdk:"last_scheduled_time"`
+	Trigger            types.Object   `tfsdk:"trigger"`
+	EventPath          types.String   `tfsdk:"event_path"`
+	OnExit             types.Object   `tfsdk:"on_exit"`
+	ActiveDeadline     types.String   `tfsdk:"active_deadline"`
+	Parallelism        types.Int64    `tfsdk:"parallelism"`
+	TTLAfterFinished   types.String   `tfsdk:"ttl_after_finished"`
+	ArtifactRepository types.Object   `tfsdk:"artifact_repository"`
+	Timeouts           timeouts.Value `tfsdk:"timeouts"`
 }
 
 type triggerModel struct {
@@ -51,24 +56,6 @@ type triggerModel struct {
 	ModelName  types.String `tfsdk:"model_name"`
 	Alias      types.String `tfsdk:"alias"`
 	Parameters types.Map    `tfsdk:"parameters"`
-}
-
-type stepModel struct {
-	Name      types.String `tfsdk:"name"`
-	Image     types.String `tfsdk:"image"`
-	Command   types.List   `tfsdk:"command"`
-	Args      types.List   `tfsdk:"args"`
-	DependsOn types.List   `tfsdk:"depends_on"`
-	Env       types.Map    `tfsdk:"env"`
-	Resources types.Object `tfsdk:"resources"`
-	Retries   types.Int64  `tfsdk:"retries"`
-	Timeout   types.String `tfsdk:"timeout"`
-}
-
-type resourcesModel struct {
-	CPU    types.String `tfsdk:"cpu"`
-	Memory types.String `tfsdk:"memory"`
-	GPU    types.Int64  `tfsdk:"gpu"`
 }
 
 type scheduleModel struct {
@@ -82,14 +69,6 @@ type scheduleModel struct {
 }
 
 var (
-	stringList         = types.ListType{ElemType: types.StringType}
-	resourcesAttrTypes = map[string]attr.Type{"cpu": types.StringType, "memory": types.StringType, "gpu": types.Int64Type}
-	stepAttrTypes      = map[string]attr.Type{
-		"name": types.StringType, "image": types.StringType, "command": stringList, "args": stringList,
-		"depends_on": stringList, "env": types.MapType{ElemType: types.StringType},
-		"resources": types.ObjectType{AttrTypes: resourcesAttrTypes}, "retries": types.Int64Type, "timeout": types.StringType,
-	}
-	stepType          = types.ObjectType{AttrTypes: stepAttrTypes}
 	scheduleAttrTypes = map[string]attr.Type{
 		"cron": stringList, "timezone": types.StringType, "concurrency_policy": types.StringType, "suspend": types.BoolType,
 		"starting_deadline": types.StringType, "successful_history": types.Int64Type, "failed_history": types.Int64Type,
@@ -101,7 +80,7 @@ var (
 )
 
 func pipelineSchema(ctx context.Context) schema.Schema {
-	return schema.Schema{
+	s := schema.Schema{
 		MarkdownDescription: "A training pipeline: one Argo Workflows `WorkflowTemplate` whose entrypoint is a DAG of container steps, " +
 			"plus, when `schedule` is set, one `CronWorkflow` that runs it. Both carry the pipeline's name.",
 		Attributes: map[string]schema.Attribute{
@@ -136,38 +115,8 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 				Required: true,
 				MarkdownDescription: "The steps. Each becomes a container template and a task of the DAG; `depends_on` orders them. " +
 					"Names must be unique, dependencies must name steps of the pipeline, and there must be no cycle.",
-				Validators: []validator.List{listvalidator.SizeAtLeast(1)},
-				NestedObject: schema.NestedAttributeObject{Attributes: map[string]schema.Attribute{
-					"name": schema.StringAttribute{
-						Required: true, MarkdownDescription: "Step name: a DNS label, unique in the pipeline.",
-						Validators: []validator.String{validate.DNSLabel()},
-					},
-					"image":   schema.StringAttribute{Required: true, MarkdownDescription: "Container image.", Validators: []validator.String{validate.NotBlank()}},
-					"command": schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Command (the image's entrypoint when not set)."},
-					"args":    schema.ListAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Arguments."},
-					"depends_on": schema.ListAttribute{
-						Optional: true, ElementType: types.StringType,
-						MarkdownDescription: "Steps that must succeed before this one starts.",
-					},
-					"env": schema.MapAttribute{Optional: true, ElementType: types.StringType, MarkdownDescription: "Environment variables."},
-					"resources": schema.SingleNestedAttribute{
-						Optional: true, MarkdownDescription: "Requests and limits (each value is used for both).",
-						Attributes: map[string]schema.Attribute{
-							"cpu":    schema.StringAttribute{Optional: true, MarkdownDescription: "CPU, such as `\"2\"`.", Validators: []validator.String{validate.Quantity()}},
-							"memory": schema.StringAttribute{Optional: true, MarkdownDescription: "Memory, such as `\"8Gi\"`.", Validators: []validator.String{validate.Quantity()}},
-							"gpu": schema.Int64Attribute{Optional: true, MarkdownDescription: fmt.Sprintf("GPUs (`nvidia.com/gpu`), 0 to %d.", validate.MaxGPUs),
-								Validators: []validator.Int64{validate.GPUCount()}},
-						},
-					},
-					"retries": schema.Int64Attribute{
-						Optional: true, MarkdownDescription: "Retries of a failed step (`retryStrategy.limit`).",
-						Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)},
-					},
-					"timeout": schema.StringAttribute{
-						Optional: true, MarkdownDescription: "Time limit of the step (`activeDeadlineSeconds`, whole seconds), such as `\"2h\"`; at least `\"1s\"`.",
-						Validators: []validator.String{validate.Duration(), validate.ByProblem("Step timeout too short", "must be at least 1s", stepTimeoutProblem)},
-					},
-				}},
+				Validators:   []validator.List{listvalidator.SizeAtLeast(1)},
+				NestedObject: schema.NestedAttributeObject{Attributes: stepAttributes()},
 			},
 			"trigger": schema.SingleNestedAttribute{
 				Optional: true,
@@ -253,6 +202,10 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 			"timeouts": timeouts.Block(ctx, timeouts.Opts{Create: true, Read: true, Update: true, Delete: true}),
 		},
 	}
+	for k, v := range runSettingsAttributes() {
+		s.Attributes[k] = v
+	}
+	return s
 }
 
 // cronList checks each schedule expression.
@@ -292,8 +245,10 @@ func (timezoneValidator) ValidateString(_ context.Context, req validator.StringR
 	}
 }
 
-// ValidateConfig checks Argo's limits on names and parameters, and the step
-// graph: unique names, known dependencies, no cycle.
+// ValidateConfig checks Argo's limits on names and parameters, each step's
+// settings across attributes, and the step graph: unique names, known
+// dependencies, no cycle, and references to outputs that earlier steps
+// declare.
 func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	validateArgoLimits(ctx, req, resp)
 	validateTrigger(ctx, req, resp)
@@ -304,25 +259,23 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 	}
 	var models []stepModel
 	resp.Diagnostics.Append(stepsList.ElementsAs(ctx, &models, false)...)
-	steps := make([]Step, 0, len(models))
-	for _, m := range models {
-		if m.Name.IsUnknown() || m.DependsOn.IsUnknown() {
-			return // checked at apply time, when known
+	for i, m := range models {
+		at := path.Root("steps").AtListIndex(i)
+		for _, p := range checkStep(at, m) {
+			resp.Diagnostics.AddAttributeError(p.At, "Invalid pipeline step", capitalize(p.Message)+".")
 		}
-		s := Step{Name: m.Name.ValueString()}
-		if !m.DependsOn.IsNull() {
-			var deps []types.String
-			resp.Diagnostics.Append(m.DependsOn.ElementsAs(ctx, &deps, false)...)
-			for _, d := range deps {
-				if d.IsUnknown() {
-					return
-				}
-				s.DependsOn = append(s.DependsOn, d.ValueString())
-			}
+		if m.Command.IsNull() {
+			resp.Diagnostics.AddAttributeWarning(at.AtName("command"), "Step without a command",
+				"Without a command, Argo's executor looks the image's entrypoint up in its registry when the step runs: a registry call per "+
+					"step, and a failure for a private registry without credentials. Give the command, such as [\"python\", \"train.py\"].")
 		}
-		steps = append(steps, s)
 	}
-	for _, p := range CheckGraph(steps) {
+	steps, known := stepsForCheck(models)
+	if !known {
+		return // checked at apply time, when known
+	}
+	problems := CheckGraph(steps)
+	for _, p := range problems {
 		at := path.Root("steps")
 		if p.Index >= 0 {
 			at = at.AtListIndex(p.Index).AtName(p.Field)
@@ -333,6 +286,101 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 		}
 		resp.Diagnostics.AddAttributeError(at, summary, capitalize(p.Message)+".")
 	}
+	if len(problems) > 0 {
+		return
+	}
+	for _, p := range CheckReferences(steps) {
+		resp.Diagnostics.AddAttributeError(p.At, "Invalid reference to a step's output", capitalize(p.Message)+".")
+	}
+}
+
+// stepsForCheck reads what the graph and reference checks need from the
+// configuration; false when names or dependencies are not known yet.
+// Values not known yet are left out (outputs: not checked).
+func stepsForCheck(models []stepModel) ([]Step, bool) {
+	steps := make([]Step, 0, len(models))
+	for _, m := range models {
+		deps, ok := knownStrings(m.DependsOn)
+		if m.Name.IsUnknown() || !ok {
+			return nil, false
+		}
+		s := Step{Name: m.Name.ValueString(), DependsOn: deps, When: m.When.ValueString(), Env: knownStringMap(m.Env)}
+		s.Command, _ = knownStrings(m.Command)
+		s.Args, _ = knownStrings(m.Args)
+		s.outputsUnknown = m.Outputs.IsUnknown()
+		if !m.Outputs.IsNull() && !m.Outputs.IsUnknown() {
+			var unknown bool
+			s.OutputParameters, unknown = mapKeys(m.Outputs.Attributes()["parameters"])
+			s.outputsUnknown = s.outputsUnknown || unknown
+			s.OutputArtifacts, unknown = mapKeys(m.Outputs.Attributes()["artifacts"])
+			s.outputsUnknown = s.outputsUnknown || unknown
+		}
+		s.InputArtifacts = knownFroms(m.Inputs)
+		steps = append(steps, s)
+	}
+	return steps, true
+}
+
+// knownStrings is a list's known elements; false when some are unknown.
+func knownStrings(l types.List) ([]string, bool) {
+	if l.IsUnknown() {
+		return nil, false
+	}
+	var out []string
+	ok := true
+	for _, e := range l.Elements() {
+		if s, isStr := e.(types.String); isStr && !s.IsUnknown() && !s.IsNull() {
+			out = append(out, s.ValueString())
+		} else {
+			ok = false
+		}
+	}
+	return out, ok
+}
+
+func knownStringMap(m types.Map) map[string]string {
+	out := map[string]string{}
+	for k, e := range m.Elements() {
+		if s, ok := e.(types.String); ok && !s.IsUnknown() {
+			out[k] = s.ValueString()
+		}
+	}
+	return out
+}
+
+// mapKeys is the keys of a map value; true when the map is unknown.
+func mapKeys(v attr.Value) (map[string]string, bool) {
+	m, ok := v.(types.Map)
+	if !ok || m.IsUnknown() {
+		return nil, true
+	}
+	out := map[string]string{}
+	for k := range m.Elements() {
+		out[k] = ""
+	}
+	return out, false
+}
+
+// knownFroms is inputs.artifacts' known from values.
+func knownFroms(inputs types.Object) map[string]InputArtifact {
+	if inputs.IsNull() || inputs.IsUnknown() {
+		return nil
+	}
+	arts, ok := inputs.Attributes()["artifacts"].(types.Map)
+	if !ok || arts.IsUnknown() {
+		return nil
+	}
+	out := map[string]InputArtifact{}
+	for k, e := range arts.Elements() {
+		o, ok := e.(types.Object)
+		if !ok || o.IsUnknown() {
+			continue
+		}
+		if from, ok := o.Attributes()["from"].(types.String); ok && !from.IsUnknown() && !from.IsNull() {
+			out[k] = InputArtifact{From: from.ValueString()}
+		}
+	}
+	return out
 }
 
 func capitalize(s string) string {

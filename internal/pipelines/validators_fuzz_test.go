@@ -117,7 +117,7 @@ func FuzzStepNames(f *testing.F) {
 		if len(CheckGraph(steps)) > 0 {
 			return
 		}
-		for i, tm := range Templates(steps) {
+		for i, tm := range Templates(steps, nil) {
 			name, _ := tm.(map[string]any)["name"].(string)
 			if len(name) > argoFieldMaxLength || !argoFieldName.MatchString(name) {
 				t.Fatalf("template %d is named %q, which Argo refuses", i, name)

@@ -1,0 +1,285 @@
+package pipelines
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
+)
+
+// This file renders the steps into Argo's templates: a DAG task and a
+// container template per step, and the exit handler's template.
+
+// ArtifactRepository is where the steps' output artifacts are stored: an
+// S3-compatible bucket. It is rendered as the archiveLocation of every step
+// template, so that Argo needs no cluster-wide default repository.
+type ArtifactRepository struct {
+	Bucket, Endpoint, KeyPrefix, Region string
+	// CredentialsSecret holds the keys accesskey and secretkey; without
+	// one, Argo uses the cloud SDK's credentials (useSDKCreds).
+	CredentialsSecret string
+	Insecure          bool
+}
+
+// The keys of the credentials Secret, and the exit handler's template name
+// (step templates are stepPrefix+<name>, so none can collide with it).
+const (
+	accessKeyKey = "accesskey"
+	secretKeyKey = "secretkey"
+	exitTemplate = "on-exit"
+	// artifactKeySuffix makes each pod's artifacts a key of their own.
+	artifactKeySuffix = "{{workflow.name}}/{{pod.name}}"
+)
+
+// Templates compiles the steps into Argo templates: the DAG (entrypoint)
+// first, then one container template per step. Tasks keep the
+// configuration's order (Argo orders the runs by the dependencies), so that
+// reading the template back gives the steps as configured. repo, when not
+// nil, is every step's archive location.
+func Templates(steps []Step, repo *ArtifactRepository) []any {
+	tasks := make([]any, 0, len(steps))
+	templates := make([]any, 0, len(steps)+1)
+	for _, s := range steps {
+		tasks = append(tasks, dagTask(s))
+	}
+	templates = append(templates, map[string]any{"name": dagTemplate, "dag": map[string]any{"tasks": tasks}})
+	for _, s := range steps {
+		templates = append(templates, stepTemplate(stepPrefix+s.Name, s, repo))
+	}
+	return templates
+}
+
+// ExitTemplate renders the exit handler: a container template that Argo
+// runs after the DAG, whether it succeeded or failed.
+func ExitTemplate(s Step) map[string]any { return stepTemplate(exitTemplate, s, nil) }
+
+func dagTask(s Step) map[string]any {
+	task := map[string]any{"name": s.Name, "template": stepPrefix + s.Name}
+	if len(s.DependsOn) > 0 {
+		task["dependencies"] = toAny(s.DependsOn)
+	}
+	if s.When != "" {
+		task["when"] = s.When
+	}
+	if len(s.WithItems) > 0 {
+		task["withItems"] = toAny(s.WithItems)
+	}
+	if len(s.InputArtifacts) > 0 {
+		arts := make([]any, 0, len(s.InputArtifacts))
+		for _, name := range sortedKeys(s.InputArtifacts) {
+			step, art, _ := strings.Cut(s.InputArtifacts[name].From, ".")
+			arts = append(arts, map[string]any{"name": name, "from": artifactRef(step, art)})
+		}
+		task["arguments"] = map[string]any{"artifacts": arts}
+	}
+	return task
+}
+
+// artifactRef is Argo's reference to a task's output artifact.
+func artifactRef(step, artifact string) string {
+	return "{{tasks." + step + ".outputs.artifacts." + artifact + "}}"
+}
+
+func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any {
+	t := map[string]any{"name": name, "container": container(s)}
+	if r := retryStrategy(s); r != nil {
+		t["retryStrategy"] = r
+	}
+	if s.TimeoutSeconds != nil {
+		t["activeDeadlineSeconds"] = *s.TimeoutSeconds
+	}
+	if len(s.InputArtifacts) > 0 {
+		arts := make([]any, 0, len(s.InputArtifacts))
+		for _, n := range sortedKeys(s.InputArtifacts) {
+			arts = append(arts, map[string]any{"name": n, "path": s.InputArtifacts[n].Path})
+		}
+		t["inputs"] = map[string]any{"artifacts": arts}
+	}
+	if out := outputs(s); out != nil {
+		t["outputs"] = out
+	}
+	if len(s.Volumes) > 0 {
+		t["volumes"] = volumes(s.Volumes)
+	}
+	if len(s.NodeSelector) > 0 {
+		t["nodeSelector"] = stringMap(s.NodeSelector)
+	}
+	if len(s.Tolerations) > 0 {
+		t["tolerations"] = workload.TolerationsList(s.Tolerations)
+	}
+	if repo != nil {
+		t["archiveLocation"] = repo.location()
+	}
+	return t
+}
+
+func container(s Step) map[string]any {
+	c := map[string]any{"image": s.Image}
+	if len(s.Command) > 0 {
+		c["command"] = toAny(s.Command)
+	}
+	if len(s.Args) > 0 {
+		c["args"] = toAny(s.Args)
+	}
+	if len(s.Env) > 0 || len(s.EnvFromSecrets) > 0 {
+		c["env"] = workload.EnvList(s.Env, s.EnvFromSecrets)
+	}
+	if r := resources(s); r != nil {
+		c["resources"] = r
+	}
+	if len(s.Volumes) > 0 {
+		mounts := make([]any, len(s.Volumes))
+		for i, v := range s.Volumes {
+			mounts[i] = map[string]any{"name": v.Name, "mountPath": v.MountPath}
+		}
+		c["volumeMounts"] = mounts
+	}
+	return c
+}
+
+// resources renders the step's CPU, memory and GPUs as both requests and
+// limits.
+func resources(s Step) map[string]any {
+	q := map[string]any{}
+	if s.CPU != "" {
+		q["cpu"] = s.CPU
+	}
+	if s.Memory != "" {
+		q["memory"] = s.Memory
+	}
+	if s.GPU != nil && *s.GPU > 0 {
+		q[workload.GPUResource] = fmt.Sprint(*s.GPU)
+	}
+	if len(q) == 0 {
+		return nil
+	}
+	limits := map[string]any{}
+	for k, v := range q {
+		limits[k] = v
+	}
+	return map[string]any{"requests": q, "limits": limits}
+}
+
+// retryStrategy renders retry, or the bare limit of retries.
+func retryStrategy(s Step) map[string]any {
+	if s.Retry == nil {
+		if s.Retries == nil {
+			return nil
+		}
+		return map[string]any{"limit": *s.Retries}
+	}
+	r := map[string]any{"limit": s.Retry.Limit}
+	if s.Retry.Policy != "" {
+		r["retryPolicy"] = s.Retry.Policy
+	}
+	if b := s.Retry.Backoff; b != nil {
+		bo := map[string]any{"duration": b.Duration}
+		if b.Factor != nil {
+			bo["factor"] = *b.Factor
+		}
+		if b.MaxDuration != "" {
+			bo["maxDuration"] = b.MaxDuration
+		}
+		r["backoff"] = bo
+	}
+	return r
+}
+
+func outputs(s Step) map[string]any {
+	out := map[string]any{}
+	if len(s.OutputParameters) > 0 {
+		params := make([]any, 0, len(s.OutputParameters))
+		for _, n := range sortedKeys(s.OutputParameters) {
+			params = append(params, map[string]any{"name": n, "valueFrom": map[string]any{"path": s.OutputParameters[n]}})
+		}
+		out["parameters"] = params
+	}
+	if len(s.OutputArtifacts) > 0 {
+		arts := make([]any, 0, len(s.OutputArtifacts))
+		for _, n := range sortedKeys(s.OutputArtifacts) {
+			arts = append(arts, map[string]any{"name": n, "path": s.OutputArtifacts[n]})
+		}
+		out["artifacts"] = arts
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func volumes(vs []Volume) []any {
+	out := make([]any, len(vs))
+	for i, v := range vs {
+		m := map[string]any{"name": v.Name}
+		switch {
+		case v.PVC != "":
+			m["persistentVolumeClaim"] = map[string]any{"claimName": v.PVC}
+		case v.Secret != "":
+			m["secret"] = map[string]any{"secretName": v.Secret}
+		case v.ConfigMap != "":
+			m["configMap"] = map[string]any{"name": v.ConfigMap}
+		default:
+			m["emptyDir"] = map[string]any{}
+		}
+		out[i] = m
+	}
+	return out
+}
+
+// location renders the repository as an S3 archive location.
+func (r *ArtifactRepository) location() map[string]any {
+	key := artifactKeySuffix
+	if p := strings.Trim(r.KeyPrefix, "/"); p != "" {
+		key = p + "/" + key
+	}
+	s3 := map[string]any{"bucket": r.Bucket, "endpoint": r.Endpoint, "key": key}
+	if r.Region != "" {
+		s3["region"] = r.Region
+	}
+	if r.Insecure {
+		s3["insecure"] = true
+	}
+	if r.CredentialsSecret != "" {
+		s3["accessKeySecret"] = map[string]any{"name": r.CredentialsSecret, "key": accessKeyKey}
+		s3["secretKeySecret"] = map[string]any{"name": r.CredentialsSecret, "key": secretKeyKey}
+	} else {
+		s3["useSDKCreds"] = true
+	}
+	return map[string]any{"s3": s3}
+}
+
+// Parameters compiles the pipeline's parameters into workflow arguments,
+// sorted by name.
+func Parameters(params map[string]string) []any {
+	out := make([]any, 0, len(params))
+	for _, k := range sortedKeys(params) {
+		out = append(out, map[string]any{"name": k, "value": params[k]})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func stringMap(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
