@@ -14,7 +14,7 @@ import (
 // refuse them only when the template is created, or a run would fail.
 
 // taskRefRegex finds Argo's references to a task's outputs.
-var taskRefRegex = regexp.MustCompile(`\{\{\s*tasks\.([^.{}\s]+)\.outputs\.(parameters|artifacts)\.([^.{}\s]+)\s*\}\}`)
+var taskRefRegex = regexp.MustCompile(`\{\{tasks\.([^.{}\s]+)\.outputs\.(parameters|artifacts)\.([^.{}\s]+)\}\}`)
 
 // RefProblem is a reference that cannot work, at the attribute that holds it.
 type RefProblem struct {
@@ -61,8 +61,13 @@ type refChecker struct {
 func (c refChecker) strings(i int, at path.Path, s string) []RefProblem {
 	var out []RefProblem
 	for _, m := range taskRefRegex.FindAllStringSubmatch(s, -1) {
+		if m[2] == "artifacts" && !at.Equal(c.whenPath(i)) {
+			out = append(out, RefProblem{At: at, Message: fmt.Sprintf("%s in the step %q cannot work: an artifact is a file, not a string. "+
+				"Read it through inputs.artifacts = { %s = { from = %q, path = \"/data/in\" } }", m[0], c.steps[i].Name, m[3], m[1]+"."+m[3])})
+			continue
+		}
 		if msg := c.check(i, m[1], m[2], m[3]); msg != "" {
-			out = append(out, RefProblem{At: at, Message: fmt.Sprintf("%s refers to %s: %s", c.steps[i].Name, m[0], msg)})
+			out = append(out, RefProblem{At: at, Message: fmt.Sprintf("%s in the step %q cannot work: %s", m[0], c.steps[i].Name, msg)})
 		}
 	}
 	return out
@@ -71,12 +76,16 @@ func (c refChecker) strings(i int, at path.Path, s string) []RefProblem {
 func (c refChecker) from(i int, at path.Path, from string) []RefProblem {
 	step, art, ok := strings.Cut(from, ".")
 	if !ok || step == "" || art == "" || strings.Contains(art, ".") {
-		return []RefProblem{{At: at, Message: fmt.Sprintf("from = %q is not <step>.<artifact>: name the step and its output artifact, such as \"prepare.dataset\"", from)}}
+		return []RefProblem{{At: at, Message: fmt.Sprintf("the from value %q is not <step>.<artifact>: name the step and its output artifact, such as \"prepare.dataset\"", from)}}
 	}
 	if msg := c.check(i, step, "artifacts", art); msg != "" {
-		return []RefProblem{{At: at, Message: fmt.Sprintf("%s reads the artifact %q: %s", c.steps[i].Name, from, msg)}}
+		return []RefProblem{{At: at, Message: fmt.Sprintf("the step %q cannot read the artifact %q: %s", c.steps[i].Name, from, msg)}}
 	}
 	return nil
+}
+
+func (c refChecker) whenPath(i int) path.Path {
+	return path.Root("steps").AtListIndex(i).AtName("when")
 }
 
 // check returns why step i cannot use the output name (of kind

@@ -2,6 +2,7 @@ package pipelines
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -65,15 +66,71 @@ func dagTask(s Step) map[string]any {
 	if len(s.WithItems) > 0 {
 		task["withItems"] = toAny(s.WithItems)
 	}
+	args := map[string]any{}
+	if passed := passedParameters(s); len(passed) > 0 {
+		params := make([]any, len(passed))
+		for i, p := range passed {
+			params[i] = map[string]any{"name": p.name, "value": p.value}
+		}
+		args["parameters"] = params
+	}
 	if len(s.InputArtifacts) > 0 {
 		arts := make([]any, 0, len(s.InputArtifacts))
 		for _, name := range sortedKeys(s.InputArtifacts) {
 			step, art, _ := strings.Cut(s.InputArtifacts[name].From, ".")
 			arts = append(arts, map[string]any{"name": name, "from": artifactRef(step, art)})
 		}
-		task["arguments"] = map[string]any{"artifacts": arts}
+		args["artifacts"] = arts
+	}
+	if len(args) > 0 {
+		task["arguments"] = args
 	}
 	return task
+}
+
+// passed is a value that Argo resolves only in a DAG task's scope (an
+// earlier task's output parameter, or the fan-out's {{item}}), used in the
+// step's container: the task passes it as the input parameter name, and
+// the container reads {{inputs.parameters.<name>}}.
+type passed struct{ name, value string }
+
+// passedRefRegex finds what a step's container uses from the task's scope.
+var passedRefRegex = regexp.MustCompile(`\{\{tasks\.([^.{}\s]+)\.outputs\.parameters\.([^.{}\s]+)\}\}|\{\{item\}\}`)
+
+// passedParameters lists them, sorted by name: tasks_<step>_<output> (a
+// step name has no '_', so no two references share a name) and item.
+func passedParameters(s Step) []passed {
+	found := map[string]string{}
+	scan := func(v string) {
+		for _, m := range passedRefRegex.FindAllStringSubmatch(v, -1) {
+			if m[1] == "" {
+				found["item"] = m[0]
+			} else {
+				found["tasks_"+m[1]+"_"+m[2]] = m[0]
+			}
+		}
+	}
+	for _, v := range append(append([]string(nil), s.Command...), s.Args...) {
+		scan(v)
+	}
+	for _, v := range s.Env {
+		scan(v)
+	}
+	out := make([]passed, 0, len(found))
+	for _, n := range sortedKeys(found) {
+		out = append(out, passed{name: n, value: found[n]})
+	}
+	return out
+}
+
+// inContainer rewrites the passed values into the container's references
+// to its inputs.
+func inContainer(passed []passed) *strings.Replacer {
+	pairs := make([]string, 0, 2*len(passed))
+	for _, p := range passed {
+		pairs = append(pairs, p.value, "{{inputs.parameters."+p.name+"}}")
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 // artifactRef is Argo's reference to a task's output artifact.
@@ -82,7 +139,16 @@ func artifactRef(step, artifact string) string {
 }
 
 func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any {
-	t := map[string]any{"name": name, "container": container(s)}
+	passed := passedParameters(s)
+	t := map[string]any{"name": name, "container": container(s, inContainer(passed))}
+	inputs := map[string]any{}
+	if len(passed) > 0 {
+		params := make([]any, len(passed))
+		for i, p := range passed {
+			params[i] = map[string]any{"name": p.name}
+		}
+		inputs["parameters"] = params
+	}
 	if r := retryStrategy(s); r != nil {
 		t["retryStrategy"] = r
 	}
@@ -94,7 +160,10 @@ func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any 
 		for _, n := range sortedKeys(s.InputArtifacts) {
 			arts = append(arts, map[string]any{"name": n, "path": s.InputArtifacts[n].Path})
 		}
-		t["inputs"] = map[string]any{"artifacts": arts}
+		inputs["artifacts"] = arts
+	}
+	if len(inputs) > 0 {
+		t["inputs"] = inputs
 	}
 	if out := outputs(s); out != nil {
 		t["outputs"] = out
@@ -114,16 +183,20 @@ func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any 
 	return t
 }
 
-func container(s Step) map[string]any {
+func container(s Step, rewrite *strings.Replacer) map[string]any {
 	c := map[string]any{"image": s.Image}
 	if len(s.Command) > 0 {
-		c["command"] = toAny(s.Command)
+		c["command"] = toAny(rewriteAll(s.Command, rewrite))
 	}
 	if len(s.Args) > 0 {
-		c["args"] = toAny(s.Args)
+		c["args"] = toAny(rewriteAll(s.Args, rewrite))
 	}
 	if len(s.Env) > 0 || len(s.EnvFromSecrets) > 0 {
-		c["env"] = workload.EnvList(s.Env, s.EnvFromSecrets)
+		env := make(map[string]string, len(s.Env))
+		for k, v := range s.Env {
+			env[k] = rewrite.Replace(v)
+		}
+		c["env"] = workload.EnvList(env, s.EnvFromSecrets)
 	}
 	if r := resources(s); r != nil {
 		c["resources"] = r
@@ -136,6 +209,14 @@ func container(s Step) map[string]any {
 		c["volumeMounts"] = mounts
 	}
 	return c
+}
+
+func rewriteAll(ss []string, r *strings.Replacer) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = r.Replace(s)
+	}
+	return out
 }
 
 // resources renders the step's CPU, memory and GPUs as both requests and

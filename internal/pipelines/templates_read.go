@@ -43,6 +43,7 @@ func stepsFromTemplates(spec map[string]any) []Step {
 		s := readTemplate(byName[tname])
 		s.Name, _ = task["name"].(string)
 		readTask(task, &s)
+		readPassed(task, &s)
 		steps = append(steps, s)
 	}
 	return steps
@@ -78,6 +79,27 @@ func readTask(task map[string]any, s *Step) {
 			s.InputArtifacts = map[string]InputArtifact{}
 		}
 		s.InputArtifacts[name] = ia
+	}
+}
+
+// readPassed puts the values a task passes to its container back where the
+// step's configuration has them (see passedParameters).
+func readPassed(task map[string]any, s *Step) {
+	params, _, _ := unstructured.NestedSlice(task, "arguments", "parameters")
+	var pairs []string
+	for _, item := range params {
+		p, _ := item.(map[string]any)
+		name, _ := p["name"].(string)
+		value, _ := p["value"].(string)
+		pairs = append(pairs, "{{inputs.parameters."+name+"}}", value)
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	r := strings.NewReplacer(pairs...)
+	s.Command, s.Args = rewriteAll(s.Command, r), rewriteAll(s.Args, r)
+	for k, v := range s.Env {
+		s.Env[k] = r.Replace(v)
 	}
 }
 

@@ -43,7 +43,7 @@ func build(t *testing.T, src, dir string) {
 	}
 }
 
-// config uses every endpoint attribute the baseline had.
+// config uses every endpoint and pipeline attribute the baseline had.
 func config(ns string) string {
 	return fmt.Sprintf(`
 terraform {
@@ -76,11 +76,50 @@ resource "mlops_endpoint" "canary" {
   model     = { storage_uri = "s3://models/canary/1", format = "mlflow" }
   canary    = { storage_uri = "s3://models/canary/2", traffic_percent = 10 }
 }
+
+resource "mlops_pipeline" "retrain" {
+  name            = "retrain"
+  namespace       = %[1]q
+  description     = "Nightly retraining"
+  service_account = "default"
+  parameters      = { model_name = "churn", min_accuracy = "0.9" }
+  steps = [
+    { name = "prepare", image = "busybox:1.36", command = ["true"] },
+    {
+      name       = "train"
+      image      = "busybox:1.36"
+      command    = ["sh", "-c"]
+      args       = ["echo {{workflow.parameters.model_name}}"]
+      depends_on = ["prepare"]
+      env        = { MLFLOW_TRACKING_URI = "http://mlflow:5000" }
+      resources  = { cpu = "1", memory = "1Gi", gpu = 0 }
+      retries    = 2
+      timeout    = "2h"
+    },
+  ]
+  schedule = {
+    cron               = ["0 3 * * *"]
+    timezone           = "UTC"
+    concurrency_policy = "Forbid"
+    starting_deadline  = "10m"
+    successful_history = 3
+    failed_history     = 1
+  }
+  trigger = {
+    events     = ["model_version_alias.created"]
+    model_name = "churn"
+    alias      = "challenger"
+    parameters = { model_name = "name" }
+  }
+  labels      = { team = "risk" }
+  annotations = { owner = "ml" }
+}
 `, ns)
 }
 
-// TestUpgradePlansEmpty: endpoints applied by the baseline provider plan no
-// change with this tree's provider, and their pods are not restarted.
+// TestUpgradePlansEmpty: endpoints and pipelines applied by the baseline
+// provider plan no change with this tree's provider, and the endpoints' pods
+// are not restarted.
 func TestUpgradePlansEmpty(t *testing.T) {
 	acctest.PreCheckKube(t)
 	root, err := acctest.RepoRoot()
