@@ -18,6 +18,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/hashicorp/terraform-plugin-testing/statecheck"
+
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
 )
@@ -191,4 +193,26 @@ func podTemplate(p corev1.Pod) (map[string]any, error) {
 		}
 	}
 	return nil, fmt.Errorf("the pod %s has no ARGO_TEMPLATE", p.Name)
+}
+
+// lintAll is a state check that lints every pipeline in the state with
+// Argo's server, so that each acceptance test step also proves its
+// templates are ones Argo accepts.
+type lintAll struct{ t *testing.T }
+
+func (l lintAll) CheckState(_ context.Context, req statecheck.CheckStateRequest, resp *statecheck.CheckStateResponse) {
+	if req.State == nil || req.State.Values == nil {
+		return
+	}
+	for _, r := range req.State.Values.RootModule.Resources {
+		if r.Type != "mlops_pipeline" {
+			continue
+		}
+		ns, _ := r.AttributeValues["namespace"].(string)
+		name, _ := r.AttributeValues["name"].(string)
+		if err := lintCheck(l.t, ns, name)(); err != nil {
+			resp.Error = fmt.Errorf("%s: %w", r.Address, err)
+			return
+		}
+	}
 }

@@ -26,6 +26,7 @@ func TestAccPipeline_identity(t *testing.T) {
 			{
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectIdentity(plAddr, map[string]knownvalue.Check{
 						"namespace": knownvalue.StringExact(ns), "name": knownvalue.StringExact("churn-retrain"),
 					}),

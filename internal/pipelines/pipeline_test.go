@@ -103,6 +103,7 @@ func TestAccPipeline_basic(t *testing.T) {
 			{
 				Config: withSchedule,
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("id"), knownvalue.StringExact(ns+"/churn-retrain")),
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("workflow_template"), knownvalue.StringExact("churn-retrain")),
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.StringExact("churn-retrain")),
@@ -149,6 +150,7 @@ func TestAccPipeline_basic(t *testing.T) {
 				Config:           withSchedule,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.Null()),
 				},
 			},
@@ -167,6 +169,7 @@ func TestAccPipeline_basic(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("steps"), knownvalue.ListSizeExact(4)),
 					acctest.LiveCheck(func() error {
 						tmpl, err := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
@@ -188,6 +191,7 @@ func TestAccPipeline_basic(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("schedule").AtMapKey("suspend"), knownvalue.Bool(true)),
 					acctest.LiveCheck(func() error {
 						cron, err := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
@@ -217,6 +221,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 			{
 				Config: pipelineConfig(ns, threeSteps, ""),
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.Null()),
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("schedule"), knownvalue.Null()),
 					checkCronExists(t, ns, false),
@@ -228,6 +233,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.StringExact("churn-retrain")),
 					checkCronExists(t, ns, true),
 				},
@@ -238,6 +244,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.Null()),
 					checkCronExists(t, ns, false),
 					acctest.LiveCheck(func() error {
@@ -249,6 +256,7 @@ func TestAccPipeline_schedule(t *testing.T) {
 			{
 				Config: pipelineConfig(ns, threeSteps, fmt.Sprintf(nightly, false)),
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					checkCronExists(t, ns, true),
 				},
 			},
@@ -299,6 +307,7 @@ func TestAccPipeline_drift(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					acctest.LiveCheck(func() error {
 						tmpl, _ := get(t, pipelines.WorkflowTemplateGVR, ns, "churn-retrain")
 						cron, _ := get(t, pipelines.CronWorkflowGVR, ns, "churn-retrain")
@@ -322,7 +331,7 @@ func TestAccPipeline_drift(t *testing.T) {
 					plancheck.ExpectResourceAction(plAddr, plancheck.ResourceActionUpdate),
 					plancheck.ExpectKnownValue(plAddr, tfjsonpath.New("cron_workflow"), knownvalue.StringExact("churn-retrain")),
 				}},
-				ConfigStateChecks: []statecheck.StateCheck{checkCronExists(t, ns, true)},
+				ConfigStateChecks: []statecheck.StateCheck{lintAll{t}, checkCronExists(t, ns, true)},
 			},
 		},
 	})
@@ -466,6 +475,7 @@ resource "mlops_pipeline" "test" {
 }
 `, ns),
 			ConfigStateChecks: []statecheck.StateCheck{
+				lintAll{t},
 				acctest.LiveCheck(func() error {
 					run, err := runPipeline(t, ns, "train-twice")
 					if err != nil {
@@ -533,6 +543,7 @@ resource "mlops_pipeline" "test" {
 			{
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.Null()),
 				},
 			},
@@ -556,6 +567,7 @@ resource "mlops_pipeline" "test" {
 				Config:           cfg,
 				ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue(plAddr, tfjsonpath.New("last_scheduled_time"), knownvalue.StringRegexp(regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$`))),
 					acctest.LiveCheck(func() error {
 						runs, err := acctest.Kube(t).Resource(workflowGVR).Namespace(ns).List(context.Background(),
@@ -626,6 +638,7 @@ resource "mlops_pipeline" "test" {
 			{
 				Config: cfg,
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					acctest.LiveCheck(func() error {
 						return acctest.Eventually(100*time.Second, func() error {
 							cron, err := get(t, pipelines.CronWorkflowGVR, ns, "legacy")

@@ -158,7 +158,14 @@ func durationValue(secs int64, prior types.String) types.String {
 
 func resourcesValue(s Step, prior types.Object) types.Object {
 	if s.CPU != "" || s.Memory != "" || s.GPU != nil {
-		return types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": optString(s.CPU), "memory": optString(s.Memory), "gpu": types.Int64PointerValue(s.GPU)})
+		gpu := types.Int64PointerValue(s.GPU)
+		if s.GPU == nil && !prior.IsNull() && !prior.IsUnknown() {
+			// gpu = 0 is configured but never applied.
+			if g, ok := prior.Attributes()["gpu"].(types.Int64); ok && !g.IsNull() && !g.IsUnknown() && g.ValueInt64() == 0 {
+				gpu = g
+			}
+		}
+		return types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": optString(s.CPU), "memory": optString(s.Memory), "gpu": gpu})
 	}
 	// A configured resources block whose values are all empty or 0 is not applied.
 	if !prior.IsNull() && !prior.IsUnknown() && isEmptyResources(prior.Attributes()) {

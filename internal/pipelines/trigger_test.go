@@ -118,6 +118,7 @@ func TestAccPipeline_triggerLoop(t *testing.T) {
 					plancheck.ExpectKnownValue("mlops_registry_webhook.evaluate", tfjsonpath.New("url"), knownvalue.StringExact(server+"/api/v1/events/"+ns+"/evaluate")),
 				}},
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					acctest.LiveCheck(func() error {
 						b, err := get(t, pipelines.EventBindingGVR, ns, "evaluate")
 						if err != nil {
@@ -175,6 +176,7 @@ resource "mlops_pipeline" "evaluate" {
 }
 `, ns),
 				ConfigStateChecks: []statecheck.StateCheck{
+					lintAll{t},
 					statecheck.ExpectKnownValue("mlops_pipeline.evaluate", tfjsonpath.New("event_path"), knownvalue.Null()),
 					acctest.LiveCheck(func() error {
 						if _, err := get(t, pipelines.EventBindingGVR, ns, "evaluate"); err == nil {
@@ -205,6 +207,7 @@ func TestAccPipeline_triggerFilter(t *testing.T) {
 		Steps: []resource.TestStep{{
 			Config: cfg,
 			ConfigStateChecks: []statecheck.StateCheck{
+				lintAll{t},
 				acctest.LiveCheck(func() error {
 					registerVersion(t, model)
 					if err := acctest.Eventually(90*time.Second, func() error {

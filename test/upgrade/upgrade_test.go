@@ -92,7 +92,7 @@ resource "mlops_pipeline" "retrain" {
       args       = ["echo {{workflow.parameters.model_name}}"]
       depends_on = ["prepare"]
       env        = { MLFLOW_TRACKING_URI = "http://mlflow:5000" }
-      resources  = { cpu = "1", memory = "1Gi", gpu = 0 }
+      resources  = { cpu = "1", memory = "1Gi", gpu = 1 }
       retries    = 2
       timeout    = "2h"
     },
