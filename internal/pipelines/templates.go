@@ -212,6 +212,9 @@ func container(s Step, rewrite *strings.Replacer) map[string]any {
 }
 
 func rewriteAll(ss []string, r *strings.Replacer) []string {
+	if ss == nil {
+		return nil
+	}
 	out := make([]string, len(ss))
 	for i, s := range ss {
 		out[i] = r.Replace(s)
