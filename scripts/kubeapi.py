@@ -39,8 +39,13 @@ class Kube:
 def summary(run):
     """A run's name, phase, parameters and steps, for printing."""
     status = run.get("status", {})
-    nodes = status.get("nodes", {}).values()
-    steps = sorted(({"step": n["displayName"], "phase": n.get("phase", "")} for n in nodes if n.get("type") == "Pod"),
+    nodes = list(status.get("nodes", {}).values())
+    # A retried step is one Retry node with a Pod node per attempt: report
+    # the step once, with the Retry node's phase. The exit handler's node is
+    # named after the run; report it as on_exit.
+    attempts = {c for n in nodes if n.get("type") == "Retry" for c in n.get("children", [])}
+    steps = sorted(({"step": "on_exit" if n["displayName"].endswith(".onExit") else n["displayName"], "phase": n.get("phase", "")}
+                    for n in nodes if n.get("type") in ("Pod", "Retry", "Skipped") and n["id"] not in attempts),
                    key=lambda s: s["step"])
     params = {p["name"]: p.get("value") for p in run.get("spec", {}).get("arguments", {}).get("parameters", [])}
     return {"run": run["metadata"]["name"], "phase": status.get("phase", ""), "parameters": params, "steps": steps,

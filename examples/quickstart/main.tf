@@ -93,7 +93,8 @@ resource "mlops_endpoint" "churn" {
 resource "mlops_pipeline" "nightly" {
   name        = "churn-retrain"
   description = "Nightly retraining of the quickstart model"
-  parameters  = { model_name = "quickstart-churn" }
+  # register = "false" runs the training without registering the result.
+  parameters = { model_name = "quickstart-churn", register = "true" }
 
   steps = [
     {
@@ -101,14 +102,23 @@ resource "mlops_pipeline" "nightly" {
       image   = "python:3.11-slim"
       command = ["sh", "-c", "pip install mlflow scikit-learn && python log_model.py --experiment quickstart"]
       timeout = "30m"
+      # A failed attempt (a node lost, a pip mirror down) is tried twice more.
+      retry = { limit = 2, policy = "Always", backoff = { duration = "30s", factor = 2, max_duration = "10m" } }
     },
     {
       name       = "register"
       image      = "python:3.11-slim"
       command    = ["sh", "-c", "echo register the new run as a version of {{workflow.parameters.model_name}}"]
       depends_on = ["train"]
+      when       = "{{workflow.parameters.register}} == true"
     },
   ]
+
+  # Runs after the steps, whether they succeeded or not.
+  on_exit = {
+    image   = "python:3.11-slim"
+    command = ["sh", "-c", "echo the retraining of {{workflow.parameters.model_name}} ended {{workflow.status}}"]
+  }
 
   schedule = {
     cron     = ["0 3 * * *"]
