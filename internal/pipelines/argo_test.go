@@ -39,7 +39,7 @@ func lint(t *testing.T, ns string, tmpl map[string]any) error {
 	if err != nil {
 		return fmt.Errorf("linting with Argo's server: %w", err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	answer, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("Argo's server refuses the template (HTTP %d): %s", resp.StatusCode, answer)

@@ -1,6 +1,14 @@
 // Package pipelines implements mlops_pipeline: continuous training as an Argo
-// Workflows WorkflowTemplate (a DAG of container steps) and, when scheduled,
-// a CronWorkflow that runs it.
+// Workflows WorkflowTemplate (a DAG of container steps that pass parameters
+// and artifacts, with conditions, fan-out, retries, placement and an exit
+// handler), a CronWorkflow that runs it when scheduled, and a
+// WorkflowEventBinding that runs it on registry events (trigger).
+//
+// Files: dag.go (steps and their graph), references.go (references between
+// steps), templates.go and templates_read.go (rendering and reading Argo's
+// templates), step_*.go (a step's schema, values and checks),
+// run_settings.go (exit handler, deadlines, artifact repository), cron.go,
+// trigger.go, pipeline.go (the resource's CRUD) and pipeline_schema.go.
 package pipelines
 
 import (

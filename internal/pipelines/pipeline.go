@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
@@ -367,14 +364,6 @@ type pipelineSpec struct {
 	Run             runSettings
 }
 
-// triggerSpec is a trigger as configured (and as recorded on the binding).
-type triggerSpec struct {
-	Events     []string          `json:"events"`
-	ModelName  string            `json:"model_name,omitempty"`
-	Alias      string            `json:"alias,omitempty"`
-	Parameters map[string]string `json:"parameters,omitempty"`
-}
-
 type scheduleSpec struct {
 	Cron              []string
 	Timezone          string
@@ -415,8 +404,7 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 			SuccessfulHistory: sm.SuccessfulHistory.ValueInt64Pointer(), FailedHistory: sm.FailedHistory.ValueInt64Pointer(),
 		}
 		if !sm.StartingDeadline.IsNull() {
-			dur, _ := time.ParseDuration(sm.StartingDeadline.ValueString())
-			secs := int64(dur.Round(time.Second) / time.Second)
+			secs := seconds(sm.StartingDeadline.ValueString())
 			s.StartingDeadline = &secs
 		}
 		p.Schedule = s
@@ -430,62 +418,6 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 		p.Trigger = t
 	}
 	return p
-}
-
-// eventPath is where Argo's server takes the events of a pipeline's trigger:
-// its namespace, and its name as the discriminator.
-func eventPath(namespace, name string) string {
-	return "/api/v1/events/" + namespace + "/" + name
-}
-
-// selector is the binding's expression over what Argo's server received:
-// the discriminator of the path, and MLflow's delivery as the payload
-// ({entity, action, timestamp, data}, entity and action in lower case).
-func (t triggerSpec) selector(discriminator string) string {
-	q := strconv.Quote
-	var events []string
-	for _, e := range t.Events {
-		entity, action, _ := strings.Cut(e, ".")
-		events = append(events, fmt.Sprintf("(payload.entity == %s && payload.action == %s)", q(entity), q(action)))
-	}
-	parts := []string{"discriminator == " + q(discriminator), "(" + strings.Join(events, " || ") + ")"}
-	if t.ModelName != "" {
-		parts = append(parts, "payload.data.name == "+q(t.ModelName))
-	}
-	if t.Alias != "" {
-		parts = append(parts, "payload.data.alias == "+q(t.Alias))
-	}
-	return strings.Join(parts, " && ")
-}
-
-// eventBinding renders the WorkflowEventBinding that turns matching events
-// into runs of the template.
-func (p pipelineSpec) eventBinding() *unstructured.Unstructured {
-	t := p.Trigger
-	submit := map[string]any{"workflowTemplateRef": map[string]any{"name": p.Name}}
-	if len(t.Parameters) > 0 {
-		names := make([]string, 0, len(t.Parameters))
-		for n := range t.Parameters {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		params := make([]any, 0, len(names))
-		for _, n := range names {
-			params = append(params, map[string]any{"name": n, "valueFrom": map[string]any{"event": "payload.data." + t.Parameters[n]}})
-		}
-		submit["arguments"] = map[string]any{"parameters": params}
-	}
-	md := p.metadata()
-	ann, _ := md["annotations"].(map[string]any)
-	if ann == nil {
-		ann = map[string]any{}
-	}
-	ann[annotationTrigger] = mustJSON(t)
-	md["annotations"] = ann
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowEventBinding", "metadata": md,
-		"spec": map[string]any{"event": map[string]any{"selector": t.selector(p.Name)}, "submit": submit},
-	}}
 }
 
 func mustJSON(v any) string {
@@ -593,6 +525,13 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 	}
 	m.Parameters = tfval.MapOrNull(params, m.Parameters)
 
+	flattenSteps(ctx, spec, m, d)
+	flattenRunSettings(spec, m, d)
+	flattenSchedule(cron, m)
+}
+
+// flattenSteps reads the steps, keeping the prior spelling of each.
+func flattenSteps(ctx context.Context, spec map[string]any, m *pipelineModel, d *diag.Diagnostics) {
 	var prior []stepModel
 	if !m.Steps.IsNull() && !m.Steps.IsUnknown() {
 		d.Append(m.Steps.ElementsAs(ctx, &prior, false)...)
@@ -607,8 +546,10 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 		items = append(items, stepValue(ctx, s, p, d))
 	}
 	m.Steps = types.ListValueMust(stepType, items)
-	flattenRunSettings(spec, m, d)
+}
 
+// flattenSchedule reads the CronWorkflow; cron is nil when there is none.
+func flattenSchedule(cron *unstructured.Unstructured, m *pipelineModel) {
 	if cron == nil {
 		m.Schedule = types.ObjectNull(scheduleAttrTypes)
 		m.CronWorkflow = types.StringNull()
@@ -626,67 +567,22 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 		policy = "Allow"
 	}
 	suspend, _ := cs["suspend"].(bool)
-	var deadline types.String
-	if secs := kube.Int64(cs, "startingDeadlineSeconds"); secs != nil {
-		deadline = types.StringValue(formatSeconds(*secs))
-		// Keep the user's spelling ("10m" rather than "10m0s") when it means the same.
-		if !m.Schedule.IsNull() && !m.Schedule.IsUnknown() {
-			if v, ok := m.Schedule.Attributes()["starting_deadline"].(types.String); ok && !v.IsNull() {
-				if dur, err := time.ParseDuration(v.ValueString()); err == nil && int64(dur.Round(time.Second)/time.Second) == *secs {
-					deadline = v
-				}
-			}
-		}
-	} else {
-		deadline = types.StringNull()
+	prior := types.StringNull()
+	if !m.Schedule.IsNull() && !m.Schedule.IsUnknown() {
+		prior, _ = m.Schedule.Attributes()["starting_deadline"].(types.String)
 	}
 	m.Schedule = types.ObjectValueMust(scheduleAttrTypes, map[string]attr.Value{
 		"cron":               tfval.StringList(schedules),
 		"timezone":           optString(tz),
 		"concurrency_policy": types.StringValue(policy),
 		"suspend":            types.BoolValue(suspend),
-		"starting_deadline":  deadline,
+		"starting_deadline":  optDuration(kube.Int64(cs, "startingDeadlineSeconds"), prior),
 		"successful_history": types.Int64PointerValue(kube.Int64(cs, "successfulJobsHistoryLimit")),
 		"failed_history":     types.Int64PointerValue(kube.Int64(cs, "failedJobsHistoryLimit")),
 	})
 	m.CronWorkflow = types.StringValue(cron.GetName())
 	last, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
 	m.LastScheduledTime = optString(last)
-}
-
-// flattenTrigger reads the trigger back from the binding: as recorded in
-// its annotation, provided the binding still does what that trigger
-// renders (else the trigger reads as absent, so the plan puts it back).
-func flattenTrigger(binding *unstructured.Unstructured, m *pipelineModel) {
-	m.Trigger, m.EventPath = types.ObjectNull(triggerAttrTypes), types.StringNull()
-	if binding == nil {
-		return
-	}
-	var t triggerSpec
-	if json.Unmarshal([]byte(binding.GetAnnotations()[annotationTrigger]), &t) != nil || len(t.Events) == 0 {
-		return
-	}
-	want := pipelineSpec{Name: binding.GetName(), Namespace: binding.GetNamespace(), Trigger: &t}.eventBinding()
-	if !reflect.DeepEqual(normalizeJSON(want.Object["spec"]), normalizeJSON(binding.Object["spec"])) {
-		return
-	}
-	params := tfval.MapOrNull(t.Parameters, types.MapNull(types.StringType))
-	events := make([]attr.Value, 0, len(t.Events))
-	for _, e := range t.Events {
-		events = append(events, types.StringValue(e))
-	}
-	m.Trigger = types.ObjectValueMust(triggerAttrTypes, map[string]attr.Value{
-		"events": types.SetValueMust(types.StringType, events), "model_name": optString(t.ModelName),
-		"alias": optString(t.Alias), "parameters": params,
-	})
-	m.EventPath = types.StringValue(eventPath(binding.GetNamespace(), binding.GetName()))
-}
-
-func normalizeJSON(v any) any {
-	data, _ := json.Marshal(v)
-	var out any
-	_ = json.Unmarshal(data, &out)
-	return out
 }
 
 // ---- small helpers ----
