@@ -210,7 +210,7 @@ func dataflowAttributes() map[string]schema.Attribute {
 
 func retryAttribute() schema.SingleNestedAttribute {
 	return schema.SingleNestedAttribute{
-		Optional: true, MarkdownDescription: "Retry strategy (`retryStrategy`). Conflicts with `retries`.",
+		Optional: true, MarkdownDescription: "Retry strategy (`retryStrategy`). Conflicts with `retries`. An import reads a bare limit (no `policy`, no `backoff`) as `retries`.",
 		Attributes: map[string]schema.Attribute{
 			"limit": schema.Int64Attribute{Required: true, MarkdownDescription: "Retries after the first attempt.",
 				Validators: []validator.Int64{int64validator.Between(0, validate.MaxInt32)}},

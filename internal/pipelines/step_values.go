@@ -123,6 +123,10 @@ func stepValue(ctx context.Context, s Step, prior *stepModel, d *diag.Diagnostic
 	if s.TimeoutSeconds != nil {
 		timeout = durationValue(*s.TimeoutSeconds, p.Timeout)
 	}
+	// retry = { limit = N } renders as retries = N does: keep what was written.
+	if s.Retry == nil && s.Retries != nil && !p.Retry.IsNull() && !p.Retry.IsUnknown() {
+		s.Retry, s.Retries = &Retry{Limit: *s.Retries}, nil
+	}
 	return types.ObjectValueMust(stepAttrTypes, map[string]attr.Value{
 		"name":             types.StringValue(s.Name),
 		"image":            types.StringValue(s.Image),

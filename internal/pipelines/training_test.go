@@ -62,6 +62,7 @@ resource "mlops_pipeline" "test" {
       command    = ["echo", "register"]
       depends_on = ["train"]
       when       = "{{workflow.parameters.retrain}} == true"
+      retry      = { limit = 1 }
     },
   ]
   parallelism        = 2
@@ -79,7 +80,8 @@ resource "mlops_pipeline" "test" {
 			},
 		},
 		// A GPU count of 0 is not in the template, so an import cannot know it was written.
-		importStep("steps.0.resources.gpu"),
+		// A bare retry limit reads back on import as retries (the same retryStrategy).
+		importStep("steps.0.resources.gpu", "steps.1.retries", "steps.1.retry"),
 		resource.TestStep{Config: cfg, ConfigPlanChecks: resource.ConfigPlanChecks{PreApply: []plancheck.PlanCheck{plancheck.ExpectEmptyPlan()}}},
 	))
 }
@@ -121,7 +123,8 @@ func checkWhenAndItems(t *testing.T, ns string) error {
 		if len(reg) != 1 || reg[0]["phase"] != wantPhase {
 			return fmt.Errorf("run %s: the register step should be %s, got %v", run, wantPhase, reg)
 		}
-		if _, ran := pods[run+".register"]; ran != (retrain == "true") {
+		// register has a retry strategy: its pod is the attempt register(0).
+		if ran := len(podsNamed(pods, run+".register(")) == 1; ran != (retrain == "true") {
 			return fmt.Errorf("run %s: register's pod exists = %v", run, ran)
 		}
 	}
