@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/terraform-plugin-testing/helper/resource"
 	"github.com/hashicorp/terraform-plugin-testing/knownvalue"
@@ -13,6 +14,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -448,5 +450,73 @@ resource "mlops_pipeline" "test" {
 		PreCheck:                 func() { acctest.PreCheckKube(t) },
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps:                    steps,
+	})
+}
+
+// parallelism, active_deadline and ttl_after_finished, carried out by Argo's
+// controller: three items of a step that never ends (the fault switch's
+// hang) run one at a time, the deadline fails the run, and the run is
+// deleted once its time to live has passed.
+func TestAccPipeline_runLimits(t *testing.T) {
+	ns := acctest.Namespace(t)
+	cfg := fmt.Sprintf(`
+resource "mlops_pipeline" "test" {
+  name      = "limits"
+  namespace = %q
+  steps = [{
+    name       = "sweep"
+    image      = "busybox:1.36"
+    command    = ["sleep", "{{item}}"]
+    with_items = ["3600", "3601", "3602"]
+    env        = { MLOPS_TEST_POD_FAULT = "hang" }
+  }]
+  parallelism        = 1
+  active_deadline    = "10s"
+  ttl_after_finished = "5s"
+}
+`, ns)
+	resource.ParallelTest(t, testCase(t, resource.TestStep{
+		Config:            cfg,
+		ConfigStateChecks: []statecheck.StateCheck{lintAll{t}, acctest.LiveCheck(func() error { return checkRunLimits(t, ns) })},
+	}))
+}
+
+func checkRunLimits(t *testing.T, ns string) error {
+	const run = "limits-1"
+	submit(t, ns, "limits", run, nil)
+	// Before the deadline: one pod at a time.
+	if err := acctest.Eventually(30*time.Second, func() error {
+		pods, err := podsOf(t, ns, run)
+		if err != nil {
+			return err
+		}
+		if len(pods) != 1 {
+			return fmt.Errorf("want 1 pod of the sweep (parallelism = 1), got %v", podsNamed(pods, ""))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	time.Sleep(3 * time.Second) // the controller would have started the others by now
+	if pods, err := podsOf(t, ns, run); err != nil || len(pods) != 1 {
+		return fmt.Errorf("with parallelism = 1, pods %v (%v)", podsNamed(pods, ""), err)
+	}
+	wf, err := finished(t, ns, run)
+	if err != nil {
+		return err
+	}
+	// The step's node says why (the run's own message may name the node).
+	var msgs []string
+	for _, n := range nodes(wf, "sweep(0:3600)") {
+		msgs = append(msgs, fmt.Sprint(n["message"]))
+	}
+	if phaseOf(wf) != "Failed" || !strings.Contains(strings.Join(msgs, " "), "exceeded its deadline") {
+		return fmt.Errorf("the run ended %s (the first item: %q), want Failed at its deadline", phaseOf(wf), msgs)
+	}
+	return acctest.Eventually(time.Minute, func() error {
+		if _, err := get(t, workflowGVR, ns, run); !apierrors.IsNotFound(err) {
+			return fmt.Errorf("the finished run is still there after its time to live (%v)", err)
+		}
+		return nil
 	})
 }

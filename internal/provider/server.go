@@ -18,9 +18,10 @@ import (
 // Numbers: every number attribute of this provider is a 64-bit integer. The
 // framework converts a configuration's numbers before any validator runs, and
 // a value such as 99999999999999999999 fails that conversion with an error
-// that blames the provider ("This is always an error in the provider"). The
-// server finds such numbers first and reports them on their attribute, with
-// the fix; a configuration whose numbers fit goes to the framework unchanged.
+// that blames the provider ("This is always an error in the provider"). When
+// the framework answers with an error, the server looks for such numbers and
+// reports them instead, on their attribute, with the fix; an answer without
+// errors goes back unchanged, so a valid configuration is decoded once.
 //
 // Where errors point: Terraform and OpenTofu show the source of an
 // attribute's error by walking the attribute's path through blocks only. A
@@ -174,35 +175,50 @@ func pathString(steps []tftypes.AttributePathStep) string {
 	return b.String()
 }
 
-func (s *diagnosticsServer) ValidateProviderConfig(ctx context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
-	if d := numberProblems(s.schema(ctx, "", ""), req.Config); len(d) > 0 {
-		return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config, Diagnostics: d}, nil
+// badNumbers is called after the framework answered: only when it reports
+// an error can a number be out of range (the framework cannot convert it),
+// so a configuration is decoded a second time only then, and the plan of a
+// valid configuration costs nothing here. It returns the numbers' own
+// diagnostics, or nil to keep the framework's.
+func badNumbers(block *tfprotov6.SchemaBlock, config *tfprotov6.DynamicValue, answered []*tfprotov6.Diagnostic) []*tfprotov6.Diagnostic {
+	for _, d := range answered {
+		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
+			return numberProblems(block, config)
+		}
 	}
+	return nil
+}
+
+func (s *diagnosticsServer) ValidateProviderConfig(ctx context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
 	resp, err := s.ProviderServer.ValidateProviderConfig(ctx, req)
 	if resp != nil {
+		if d := badNumbers(s.schema(ctx, "", ""), req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config, Diagnostics: d}, nil
+		}
 		resp.Diagnostics = relocate(s.schema(ctx, "", ""), resp.Diagnostics)
 	}
 	return resp, err
 }
 
 func (s *diagnosticsServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	if d := numberProblems(s.schema(ctx, "", ""), req.Config); len(d) > 0 {
-		return &tfprotov6.ConfigureProviderResponse{Diagnostics: d}, nil
-	}
 	resp, err := s.ProviderServer.ConfigureProvider(ctx, req)
 	if resp != nil {
+		if d := badNumbers(s.schema(ctx, "", ""), req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.ConfigureProviderResponse{Diagnostics: d}, nil
+		}
 		resp.Diagnostics = relocate(s.schema(ctx, "", ""), resp.Diagnostics)
 	}
 	return resp, err
 }
 
 func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	if d := numberProblems(s.schema(ctx, "resource", req.TypeName), req.Config); len(d) > 0 {
-		return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: d}, nil
-	}
 	resp, err := s.ProviderServer.ValidateResourceConfig(ctx, req)
 	if resp != nil {
-		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
+		block := s.schema(ctx, "resource", req.TypeName)
+		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.ValidateResourceConfigResponse{Diagnostics: d}, nil
+		}
+		resp.Diagnostics = relocate(block, resp.Diagnostics)
 	}
 	return resp, err
 }
@@ -210,34 +226,37 @@ func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfp
 // PlanResourceChange checks again: a number that came from a variable or
 // another resource is known only now.
 func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	if d := numberProblems(s.schema(ctx, "resource", req.TypeName), req.Config); len(d) > 0 {
-		return &tfprotov6.PlanResourceChangeResponse{Diagnostics: d}, nil
-	}
 	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
 	if resp != nil {
-		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
+		block := s.schema(ctx, "resource", req.TypeName)
+		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.PlanResourceChangeResponse{Diagnostics: d}, nil
+		}
+		resp.Diagnostics = relocate(block, resp.Diagnostics)
 	}
 	return resp, err
 }
 
 func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	if d := numberProblems(s.schema(ctx, "data", req.TypeName), req.Config); len(d) > 0 {
-		return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: d}, nil
-	}
 	resp, err := s.ProviderServer.ValidateDataResourceConfig(ctx, req)
 	if resp != nil {
-		resp.Diagnostics = relocate(s.schema(ctx, "data", req.TypeName), resp.Diagnostics)
+		block := s.schema(ctx, "data", req.TypeName)
+		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.ValidateDataResourceConfigResponse{Diagnostics: d}, nil
+		}
+		resp.Diagnostics = relocate(block, resp.Diagnostics)
 	}
 	return resp, err
 }
 
 func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	if d := numberProblems(s.schema(ctx, "data", req.TypeName), req.Config); len(d) > 0 {
-		return &tfprotov6.ReadDataSourceResponse{Diagnostics: d}, nil
-	}
 	resp, err := s.ProviderServer.ReadDataSource(ctx, req)
 	if resp != nil {
-		resp.Diagnostics = relocate(s.schema(ctx, "data", req.TypeName), resp.Diagnostics)
+		block := s.schema(ctx, "data", req.TypeName)
+		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
+			return &tfprotov6.ReadDataSourceResponse{Diagnostics: d}, nil
+		}
+		resp.Diagnostics = relocate(block, resp.Diagnostics)
 	}
 	return resp, err
 }

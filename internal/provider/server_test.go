@@ -99,3 +99,21 @@ func TestRelocate(t *testing.T) {
 		}
 	}
 }
+
+// The configuration is decoded a second time only when the framework's
+// answer has an error: a valid configuration's plan costs nothing more.
+func TestBadNumbersOnlyAfterAnError(t *testing.T) {
+	huge, _, _ := big.ParseFloat("99999999999999999999", 10, 512, big.ToNearestEven)
+	config := configWith(t, big.NewFloat(3), huge)
+	warning := []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityWarning, Summary: "w"}}
+	if d := badNumbers(testBlock, config, warning); d != nil {
+		t.Fatalf("without an error in the answer, nothing is decoded: %v", d)
+	}
+	failed := []*tfprotov6.Diagnostic{{Severity: tfprotov6.DiagnosticSeverityError, Summary: "Value Conversion Error"}}
+	if d := badNumbers(testBlock, config, failed); len(d) != 1 || d[0].Summary != "Invalid number" {
+		t.Fatalf("after the framework's error, the number's own: %+v", d)
+	}
+	if d := badNumbers(testBlock, configWith(t, big.NewFloat(3), big.NewFloat(4)), failed); d != nil {
+		t.Fatalf("an error not about numbers is the framework's: %+v", d)
+	}
+}
