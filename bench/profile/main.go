@@ -1,4 +1,5 @@
-// Command profile is the provider, served as main.go serves it, with CPU and
+// Command profile is the provider, served as main.go serves it (the
+// protocol wrapper around the framework's server), with CPU and
 // allocation profiles: when MLOPS_BENCH_PROFILE_DIR is set, each process
 // writes cpu-<pid>.pprof and allocs-<pid>.pprof there when Terraform stops
 // it, and, every MLOPS_BENCH_HEAP_EVERY (a duration such as 2s) if set,
@@ -9,7 +10,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"log"
 	"os"
@@ -17,7 +17,8 @@ import (
 	"runtime/pprof"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/providerserver"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
+	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
 )
@@ -45,10 +46,13 @@ func main() {
 			}
 		}()
 	}
-	err := providerserver.Serve(context.Background(), provider.New("bench"), providerserver.ServeOpts{
-		Address:         "registry.terraform.io/mlopsprovider/mlops",
-		ProtocolVersion: 6,
-	})
+	// The shipped server: the framework's behind the protocol wrapper, as
+	// main.go serves it.
+	provider.QuietUnreadSDKLogs()
+	server, err := provider.NewServer("bench")()
+	if err == nil {
+		err = tf6server.Serve("registry.terraform.io/mlopsprovider/mlops", func() tfprotov6.ProviderServer { return server })
+	}
 	if dir != "" {
 		pprof.StopCPUProfile()
 		if f, ferr := os.Create(name("allocs")); ferr == nil {
