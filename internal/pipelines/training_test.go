@@ -499,7 +499,7 @@ func checkRunLimits(t *testing.T, ns string) error {
 	}
 	time.Sleep(3 * time.Second) // the controller would have started the others by now
 	if pods, err := podsOf(t, ns, run); err != nil || len(pods) != 1 {
-		return fmt.Errorf("with parallelism = 1, pods %v (%v)", podsNamed(pods, ""), err)
+		return fmt.Errorf("with parallelism = 1, pods %v (%w)", podsNamed(pods, ""), err)
 	}
 	wf, err := finished(t, ns, run)
 	if err != nil {
@@ -518,7 +518,7 @@ func checkRunLimits(t *testing.T, ns string) error {
 	}
 	return acctest.Eventually(time.Minute, func() error {
 		if _, err := get(t, workflowGVR, ns, run); !apierrors.IsNotFound(err) {
-			return fmt.Errorf("the finished run is still there after its time to live (%v)", err)
+			return fmt.Errorf("the finished run is still there after its time to live (%w)", err)
 		}
 		return nil
 	})
