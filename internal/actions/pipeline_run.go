@@ -23,6 +23,7 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
@@ -254,20 +255,16 @@ func submit(ctx context.Context, c *kube.Client, ns, name string, params map[str
 		},
 		"spec": spec,
 	}}
-	backoff := 200 * time.Millisecond
-	for {
-		out, err := c.Resource(WorkflowGVR, ns).Create(ctx, run, metav1.CreateOptions{FieldManager: kube.FieldManager})
-		if err == nil || (!errors.Is(err, syscall.ECONNREFUSED) && !apierrors.IsTooManyRequests(err)) {
-			return out, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(backoff):
-		}
-		backoff = min(2*backoff, 5*time.Second)
-	}
+	// A create is retried only when it surely did not happen: the connection
+	// was refused, or the server asked to slow down. Within a minute, as the
+	// kube client's own retries.
+	again := func(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) || apierrors.IsTooManyRequests(err) }
+	return retry.Do(ctx, submitRetries, again, func() (*unstructured.Unstructured, error) {
+		return c.Resource(WorkflowGVR, ns).Create(ctx, run, metav1.CreateOptions{FieldManager: kube.FieldManager})
+	})
 }
+
+var submitRetries = retry.Policy{First: 200 * time.Millisecond, Max: 5 * time.Second, For: time.Minute}
 
 // splitPipeline reads `<namespace>/<name>`, or a name alone in the default
 // namespace.

@@ -25,6 +25,8 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	retrypkg "github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
 // FieldManager is the server-side apply field manager of the provider.
@@ -177,16 +179,11 @@ const retryFor = time.Minute
 // has passed. Only idempotent requests are retried: a GET, a server-side
 // apply (the same patch twice is the same object) and a DELETE.
 func retry[T any](ctx context.Context, call func() (T, error)) (T, error) {
-	deadline := time.Now().Add(retryFor)
-	backoff := 100 * time.Millisecond
-	for {
-		v, err := call()
-		if err == nil || !Transient(err) || time.Now().Add(backoff).After(deadline) || !sleepCtx(ctx, backoff) {
-			return v, err
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
+	return retrypkg.Do(ctx, transientRetries, Transient, call)
 }
+
+// transientRetries is how Get, Apply, Delete and a watch's reconnects wait.
+var transientRetries = retrypkg.Policy{First: 100 * time.Millisecond, Max: 2 * time.Second, For: retryFor}
 
 // Get reads one object.
 func (c *Client) Get(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {

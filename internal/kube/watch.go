@@ -16,6 +16,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
+
+	retrypkg "github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
 // Query names a set of objects to watch: one resource in one namespace,
@@ -232,16 +234,7 @@ func Transient(err error) bool {
 	return errors.As(err, &oe)
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
+func sleepCtx(ctx context.Context, d time.Duration) bool { return retrypkg.Sleep(ctx, d) == nil }
 
 // WaitFor watches one object until cond holds, the object is deleted
 // (gone), or ctx ends, and returns the last version seen. It survives an

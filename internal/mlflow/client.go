@@ -18,7 +18,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
@@ -30,6 +29,8 @@ import (
 
 	"github.com/hashicorp/go-cleanhttp"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
 // Defaults match MLflow's own Python client.
@@ -111,7 +112,7 @@ func New(cfg Config) (*Client, error) {
 		maxRetries: cfg.MaxRetries,
 		minBackoff: cfg.MinBackoff,
 		maxBackoff: cfg.MaxBackoff,
-		sleep:      sleepCtx,
+		sleep:      retry.Sleep,
 	}
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-mlops"
@@ -224,27 +225,55 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		u.RawQuery = req.query.Encode()
 	}
 
-	for attempt := 0; ; attempt++ {
-		status, retryAfter, err := c.attempt(ctx, req, u.String(), payload, out)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("MLflow %s %s: %w", req.method, req.path, ctx.Err())
-		}
-		if attempt >= c.maxRetries || !retryable(req, status, err) {
-			return err
-		}
-		wait := c.backoff(attempt, retryAfter)
+	var status int
+	var sleepErr error
+	policy := c.retryPolicy()
+	policy.Sleep = func(ctx context.Context, d time.Duration) error { sleepErr = c.sleep(ctx, d); return sleepErr }
+	policy.OnRetry = func(try int, wait time.Duration, err error) {
 		tflog.SubsystemWarn(ctx, logSubsystem, "retrying MLflow request", map[string]any{
-			"method": req.method, "path": req.path, "attempt": attempt + 1,
+			"method": req.method, "path": req.path, "attempt": try + 1,
 			"status": status, "wait": wait.String(), "error": err.Error(),
 		})
-		if serr := c.sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("%w (gave up waiting to retry: %w)", err, serr)
-		}
 	}
+	again := func(err error) bool { return ctx.Err() == nil && retryable(req, status, err) }
+	_, err := retry.Do(ctx, policy, again, func() (struct{}, error) {
+		var retryAfter time.Duration
+		var err error
+		status, retryAfter, err = c.attempt(ctx, req, u.String(), payload, out)
+		if err != nil && retryAfter > 0 {
+			return struct{}{}, hinted{err, retryAfter}
+		}
+		return struct{}{}, err
+	})
+	if h, ok := err.(hinted); ok {
+		err = h.error
+	}
+	switch {
+	case err == nil:
+		return nil
+	case sleepErr != nil:
+		return fmt.Errorf("%w (gave up waiting to retry: %w)", err, sleepErr)
+	case ctx.Err() != nil:
+		return fmt.Errorf("MLflow %s %s: %w", req.method, req.path, ctx.Err())
+	}
+	return err
 }
+
+// retryPolicy is how a request is retried: exponential backoff from
+// min_backoff with full jitter in its upper half, each wait at most
+// max_backoff (a server's Retry-After too), max_retries retries.
+func (c *Client) retryPolicy() retry.Policy {
+	return retry.Policy{First: c.minBackoff, Max: c.maxBackoff, Jitter: true, Tries: c.maxRetries + 1}
+}
+
+// hinted is a failed attempt with the server's Retry-After.
+type hinted struct {
+	error
+	after time.Duration
+}
+
+func (h hinted) RetryAfter() time.Duration { return h.after }
+func (h hinted) Unwrap() error             { return h.error }
 
 // attempt makes one HTTP request. It returns the status (0 when no answer
 // came), the server's Retry-After, and the error.
@@ -381,17 +410,9 @@ func IsUnavailable(err error) bool {
 // IsUnavailable, or ctx ends, waiting between tries: a check after a lost
 // answer must outlast a server restart, not only the request retries.
 func (c *Client) untilDeadline(ctx context.Context, lookup func() error) error {
-	wait := time.Second
-	for {
-		err := lookup()
-		if err == nil || !IsUnavailable(err) {
-			return err
-		}
-		if serr := c.sleep(ctx, wait); serr != nil {
-			return err
-		}
-		wait = min(2*wait, 10*time.Second)
-	}
+	policy := retry.Policy{First: time.Second, Max: 10 * time.Second, Sleep: c.sleep}
+	_, err := retry.Do(ctx, policy, IsUnavailable, func() (struct{}, error) { return struct{}{}, lookup() })
+	return err
 }
 
 // IsAmbiguous reports a failed request that the server may have carried
@@ -427,24 +448,6 @@ func retryable(req request, status int, err error) bool {
 	return false
 }
 
-// backoff returns the wait before retry number attempt+1: the server's
-// Retry-After when it gave one (capped at the maximum backoff), else an
-// exponential delay with full jitter in its upper half.
-func (c *Client) backoff(attempt int, retryAfter time.Duration) time.Duration {
-	if retryAfter > 0 {
-		if retryAfter > c.maxBackoff {
-			return c.maxBackoff
-		}
-		return retryAfter
-	}
-	d := c.minBackoff << min(attempt, 20)
-	if d <= 0 || d > c.maxBackoff {
-		d = c.maxBackoff
-	}
-	half := d / 2
-	return half + time.Duration(rand.Int64N(int64(half)+1))
-}
-
 func parseRetryAfter(v string) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -462,17 +465,6 @@ func parseRetryAfter(v string) time.Duration {
 		}
 	}
 	return 0
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 func truncate(s string, n int) string {

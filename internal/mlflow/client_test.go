@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-log/tflogtest"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
 // fastRetries keeps retry tests quick: waits of a millisecond or so.
@@ -168,17 +170,22 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestBackoffGrowsWithJitterAndIsCapped(t *testing.T) {
 	c := testClient(t, "http://127.0.0.1:1", func(c *Config) { c.MinBackoff = 100 * time.Millisecond; c.MaxBackoff = time.Second })
+	policy := c.retryPolicy()
 	for attempt, ms := range []int64{100, 200, 400, 800, 1000, 1000} {
 		upper := time.Duration(ms) * time.Millisecond
 		for range 50 {
-			d := c.backoff(attempt, 0)
+			d := policy.Wait(attempt)
 			if d < upper/2 || d > upper {
 				t.Fatalf("attempt %d: wait %v outside [%v, %v]", attempt, d, upper/2, upper)
 			}
 		}
 	}
-	if d := c.backoff(0, time.Hour); d != time.Second {
-		t.Fatalf("a Retry-After over the maximum is capped: got %v", d)
+	var waits []time.Duration
+	policy.Sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	policy.Tries = 2
+	_, _ = retry.Do(context.Background(), policy, retry.Always, func() (int, error) { return 0, hinted{errors.New("busy"), time.Hour} })
+	if len(waits) != 1 || waits[0] != time.Second {
+		t.Fatalf("a Retry-After over the maximum is capped: got %v", waits)
 	}
 }
 

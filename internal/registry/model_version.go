@@ -23,6 +23,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
@@ -514,9 +515,9 @@ func (e *registrationFailedError) Error() string {
 // backoff that starts at 250 ms and grows to 5 s. It returns the last version
 // read, and an error when the status is FAILED_REGISTRATION or ctx ends.
 func waitForVersionReady(ctx context.Context, c *mlflow.Client, name, version string) (*mlflow.ModelVersion, error) {
-	wait := versionPollInitialBackoff
 	var last *mlflow.ModelVersion
-	for {
+	poll := retry.Policy{First: versionPollInitialBackoff, Max: versionPollMaxBackoff}
+	mv, err := retry.Do(ctx, poll, func(err error) bool { return errors.Is(err, retry.ErrNotYet) }, func() (*mlflow.ModelVersion, error) {
 		mv, err := c.GetModelVersion(ctx, name, version)
 		if err != nil {
 			return last, err
@@ -528,15 +529,12 @@ func waitForVersionReady(ctx context.Context, c *mlflow.Client, name, version st
 		case mlflow.StatusFailedRegistration:
 			return mv, &registrationFailedError{message: mv.StatusMessage}
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return last, ctx.Err()
-		case <-t.C:
-		}
-		wait = min(wait*2, versionPollMaxBackoff)
+		return mv, retry.ErrNotYet
+	})
+	if errors.Is(err, retry.ErrNotYet) {
+		return mv, ctx.Err()
 	}
+	return mv, err
 }
 
 // runIDFromSource returns the run id of a runs:/<run_id>/<path> URI.

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
 // rollout moves traffic from prior's model to want's in steps: at each step
@@ -122,12 +123,5 @@ func sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return retry.Sleep(ctx, d)
 }
