@@ -245,7 +245,8 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		}
 		return struct{}{}, err
 	})
-	if h, ok := err.(hinted); ok {
+	var h hinted
+	if errors.As(err, &h) {
 		err = h.error
 	}
 	switch {

@@ -18,9 +18,9 @@ func TestWaitDoublesUpToMax(t *testing.T) {
 	for n := range 6 {
 		got = append(got, p.Wait(n))
 	}
-	want := []time.Duration{100, 200, 400, 800, 1000, 1000}
+	want := []int64{100, 200, 400, 800, 1000, 1000}
 	for i := range want {
-		if got[i] != want[i]*time.Millisecond {
+		if got[i] != time.Duration(want[i])*time.Millisecond {
 			t.Fatalf("waits %v", got)
 		}
 	}
