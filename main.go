@@ -7,7 +7,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
 )
 
 // Run "go generate" (or "make generate") to format the examples and
@@ -22,8 +22,8 @@ func main() {
 	flag.BoolVar(&debug, "debug", false, "start the provider in debug mode, for debuggers such as delve")
 	flag.Parse()
 
-	provider.QuietUnreadSDKLogs()
-	server, err := provider.NewServer(version)()
+	protocol.QuietUnreadSDKLogs()
+	server, err := protocol.NewServer(version)()
 	if err != nil {
 		log.Fatal(err.Error())
 	}

@@ -20,7 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6/tf6server"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
 )
 
 func main() {
@@ -48,8 +48,8 @@ func main() {
 	}
 	// The shipped server: the framework's behind the protocol wrapper, as
 	// main.go serves it.
-	provider.QuietUnreadSDKLogs()
-	server, err := provider.NewServer("bench")()
+	protocol.QuietUnreadSDKLogs()
+	server, err := protocol.NewServer("bench")()
 	if err == nil {
 		err = tf6server.Serve("registry.terraform.io/mlopsprovider/mlops", func() tfprotov6.ProviderServer { return server })
 	}

@@ -23,12 +23,12 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
 )
 
 // ProtoV6ProviderFactories serves the provider in-process to Terraform.
 var ProtoV6ProviderFactories = map[string]func() (tfprotov6.ProviderServer, error){
-	"mlops": provider.NewServer("acctest"),
+	"mlops": protocol.NewServer("acctest"),
 }
 
 // PreCheckMLflow fails the test when no MLflow server is configured. Like

@@ -17,7 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
 )
 
 // actionServer is a protocol server with the action RPCs: what tf6server
@@ -38,7 +38,7 @@ type protoServer struct {
 // its schemas.
 func newServer(t *testing.T) *protoServer {
 	t.Helper()
-	plain, err := provider.NewServer("test")()
+	plain, err := protocol.NewServer("test")()
 	if err != nil {
 		t.Fatalf("building the provider server: %v", err)
 	}

@@ -1,4 +1,15 @@
-package provider
+// Package protocol holds the provider's protocol-6 server as Terraform is
+// served it: the framework's server for internal/provider behind a wrapper
+// that adjusts diagnostics (numbers no 64-bit integer holds, errors inside
+// nested attributes) and passes every other RPC through, and
+// QuietUnreadSDKLogs, which main.go calls before serving.
+//
+// It may import internal/provider (to build the framework's server), the
+// framework's providerserver and terraform-plugin-go; nothing else of this
+// module. internal/provider, and every package it imports, must not import
+// it: main.go, bench/profile, internal/acctest's provider factories and the
+// protocol-level tests do.
+package protocol
 
 import (
 	"context"
@@ -10,6 +21,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
 )
 
 // NewServer returns the provider's protocol server: the framework's server
@@ -32,7 +45,7 @@ import (
 // the value, which Terraform shows, and starts the detail with the full path.
 func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 	return func() (tfprotov6.ProviderServer, error) {
-		inner, err := providerserver.NewProtocol6WithError(New(version)())()
+		inner, err := providerserver.NewProtocol6WithError(provider.New(version)())()
 		if err != nil {
 			return nil, err
 		}
