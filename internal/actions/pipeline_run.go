@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	k8sschema "k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -260,7 +259,7 @@ func submit(ctx context.Context, c *kube.Client, ns, name string, params map[str
 	// kube client's own retries.
 	again := func(err error) bool { return errors.Is(err, syscall.ECONNREFUSED) || apierrors.IsTooManyRequests(err) }
 	return retry.Do(ctx, submitRetries, again, func() (*unstructured.Unstructured, error) {
-		return c.Resource(WorkflowGVR, ns).Create(ctx, run, metav1.CreateOptions{FieldManager: kube.FieldManager})
+		return c.Create(ctx, WorkflowGVR, run)
 	})
 }
 

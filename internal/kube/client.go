@@ -165,8 +165,9 @@ func New(s Settings) (*Client, error) {
 // NewFromDynamic wraps an existing dynamic client (tests and tools).
 func NewFromDynamic(dyn dynamic.Interface) *Client { return &Client{dyn: dyn} }
 
-// Resource returns the dynamic client of one namespaced resource.
-func (c *Client) Resource(gvr schema.GroupVersionResource, namespace string) dynamic.ResourceInterface {
+// resource returns the dynamic client of one namespaced resource. It stays
+// private: every request goes through the methods below, which retry.
+func (c *Client) resource(gvr schema.GroupVersionResource, namespace string) dynamic.ResourceInterface {
 	return c.dyn.Resource(gvr).Namespace(namespace)
 }
 
@@ -188,7 +189,7 @@ var transientRetries = retrypkg.Policy{First: 100 * time.Millisecond, Max: 2 * t
 // Get reads one object.
 func (c *Client) Get(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {
 	return retry(ctx, func() (*unstructured.Unstructured, error) {
-		return c.Resource(gvr, namespace).Get(ctx, name, metav1.GetOptions{})
+		return c.resource(gvr, namespace).Get(ctx, name, metav1.GetOptions{})
 	})
 }
 
@@ -201,7 +202,7 @@ func (c *Client) Apply(ctx context.Context, gvr schema.GroupVersionResource, obj
 	}
 	force := true
 	return retry(ctx, func() (*unstructured.Unstructured, error) {
-		return c.Resource(gvr, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
+		return c.resource(gvr, obj.GetNamespace()).Patch(ctx, obj.GetName(), types.ApplyPatchType, data,
 			metav1.PatchOptions{FieldManager: FieldManager, Force: &force})
 	})
 }
@@ -210,12 +211,81 @@ func (c *Client) Apply(ctx context.Context, gvr schema.GroupVersionResource, obj
 func (c *Client) Delete(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
 	policy := metav1.DeletePropagationBackground
 	_, err := retry(ctx, func() (struct{}, error) {
-		return struct{}{}, c.Resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
+		return struct{}{}, c.resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
 	})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	return err
+}
+
+// GetOptional reads one object; nil, without an error, when there is none.
+func (c *Client) GetOptional(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {
+	obj, err := c.Get(ctx, gvr, namespace, name)
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	return obj, err
+}
+
+// Patch patches one object with the provider's field manager. Only a patch
+// that gives the same object when sent twice (a merge patch that sets
+// values) may be sent through it, since it is retried.
+func (c *Client) Patch(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string, pt types.PatchType, data []byte) (*unstructured.Unstructured, error) {
+	return retry(ctx, func() (*unstructured.Unstructured, error) {
+		return c.resource(gvr, namespace).Patch(ctx, name, pt, data, metav1.PatchOptions{FieldManager: FieldManager})
+	})
+}
+
+// Create creates one object with the provider's field manager, once: a
+// create sent twice is not the same as once, so the caller decides what
+// may be retried.
+func (c *Client) Create(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	return c.resource(gvr, obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager})
+}
+
+// DeleteAndWait deletes one object and watches until it is gone. When ctx
+// ends first, the error is a *StillThereError with the object as last seen.
+func (c *Client) DeleteAndWait(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
+	if err := c.Delete(ctx, gvr, namespace, name); err != nil {
+		return err
+	}
+	last, gone, err := c.WaitFor(ctx, gvr, namespace, name, func(*unstructured.Unstructured) (bool, error) { return false, nil })
+	if err != nil || !gone {
+		return &StillThereError{Resource: gvr.Resource, ID: ID{Namespace: namespace, Name: name}, Last: last, Err: err}
+	}
+	return nil
+}
+
+// StillThereError is an object that was deleted but had not gone when the
+// wait ended.
+type StillThereError struct {
+	Resource string
+	ID       ID
+	Last     *unstructured.Unstructured
+	Err      error
+}
+
+func (e *StillThereError) Error() string {
+	name := e.ID.String()
+	if e.ID.Namespace == "" {
+		name = e.ID.Name // cluster-scoped
+	}
+	msg := fmt.Sprintf("the %s %s was deleted but is still there", e.Resource, name)
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *StillThereError) Unwrap() error { return e.Err }
+
+// Finalizers are what the object waits for, as last seen.
+func (e *StillThereError) Finalizers() []string {
+	if e.Last == nil {
+		return nil
+	}
+	return e.Last.GetFinalizers()
 }
 
 // IsNotFound reports a 404 from the API server.

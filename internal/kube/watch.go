@@ -47,7 +47,7 @@ func (c *Client) Read(ctx context.Context, queries []Query) (Snapshot, error) {
 	snap := make(Snapshot, len(queries))
 	for i, q := range queries {
 		list, err := retry(ctx, func() (*unstructured.UnstructuredList, error) {
-			return c.Resource(q.GVR, q.Namespace).List(ctx, metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector})
+			return c.resource(q.GVR, q.Namespace).List(ctx, metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector})
 		})
 		if err != nil {
 			return nil, err
@@ -90,7 +90,7 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 					return false
 				}
 			}
-			ri := c.Resource(q.GVR, q.Namespace)
+			ri := c.resource(q.GVR, q.Namespace)
 			opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector}
 			backoff := 100 * time.Millisecond
 			for ctx.Err() == nil {

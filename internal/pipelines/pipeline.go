@@ -13,7 +13,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	k8stypes "k8s.io/apimachinery/pkg/types"
@@ -199,25 +198,17 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	// The CronWorkflow is read when the state has a schedule, and on import.
 	var cron *unstructured.Unstructured
 	if !state.Schedule.IsNull() || state.WorkflowTemplate.IsNull() {
-		cron, err = c.Get(ctx, CronWorkflowGVR, ns, name)
-		if err != nil && !kube.IsNotFound(err) {
+		if cron, err = c.GetOptional(ctx, CronWorkflowGVR, ns, name); err != nil {
 			addKubeError(&resp.Diagnostics, "reading the schedule of", ns+"/"+name, err)
 			return
-		}
-		if kube.IsNotFound(err) {
-			cron = nil
 		}
 	}
 	// Likewise the WorkflowEventBinding.
 	var binding *unstructured.Unstructured
 	if !state.Trigger.IsNull() || state.WorkflowTemplate.IsNull() {
-		binding, err = c.Get(ctx, EventBindingGVR, ns, name)
-		if err != nil && !kube.IsNotFound(err) {
+		if binding, err = c.GetOptional(ctx, EventBindingGVR, ns, name); err != nil {
 			addKubeError(&resp.Diagnostics, "reading the trigger of", ns+"/"+name, err)
 			return
-		}
-		if kube.IsNotFound(err) {
-			binding = nil
 		}
 	}
 	flatten(ctx, tmpl, cron, binding, &state, &resp.Diagnostics)
@@ -254,7 +245,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 			addKubeError(&resp.Diagnostics, "updating the schedule of", id, err)
 			return
 		}
-	} else if err := r.deleteAndWait(ctx, c, CronWorkflowGVR, p.Namespace, p.Name); err != nil {
+	} else if err := c.DeleteAndWait(ctx, CronWorkflowGVR, p.Namespace, p.Name); err != nil {
 		addKubeError(&resp.Diagnostics, "removing the schedule of", id, err)
 		return
 	}
@@ -264,7 +255,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 			addKubeError(&resp.Diagnostics, "updating the trigger of", id, err)
 			return
 		}
-	} else if err := r.deleteAndWait(ctx, c, EventBindingGVR, p.Namespace, p.Name); err != nil {
+	} else if err := c.DeleteAndWait(ctx, EventBindingGVR, p.Namespace, p.Name); err != nil {
 		addKubeError(&resp.Diagnostics, "removing the trigger of", id, err)
 		return
 	}
@@ -288,7 +279,7 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 	// The schedule and the trigger first, so that neither starts a run of a
 	// missing template.
 	for _, gvr := range []schema.GroupVersionResource{CronWorkflowGVR, EventBindingGVR, WorkflowTemplateGVR} {
-		if err := r.deleteAndWait(ctx, c, gvr, ns, name); err != nil {
+		if err := c.DeleteAndWait(ctx, gvr, ns, name); err != nil {
 			addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
 			return
 		}
@@ -305,40 +296,13 @@ func applyCron(ctx context.Context, c *kube.Client, p pipelineSpec) (*unstructur
 		return nil, err
 	}
 	if legacy, _, _ := unstructured.NestedString(cron.Object, "spec", "schedule"); legacy != "" {
-		return c.Resource(CronWorkflowGVR, p.Namespace).Patch(ctx, p.Name, k8stypes.MergePatchType,
-			[]byte(`{"spec":{"schedule":null}}`), metav1.PatchOptions{FieldManager: kube.FieldManager})
+		return c.Patch(ctx, CronWorkflowGVR, p.Namespace, p.Name, k8stypes.MergePatchType, []byte(`{"spec":{"schedule":null}}`))
 	}
 	return cron, nil
 }
 
-// deleteAndWait deletes one object and watches until it is gone.
-func (r *pipelineResource) deleteAndWait(ctx context.Context, c *kube.Client, gvr schema.GroupVersionResource, ns, name string) error {
-	if err := c.Delete(ctx, gvr, ns, name); err != nil {
-		return err
-	}
-	_, gone, err := c.WaitFor(ctx, gvr, ns, name, func(*unstructured.Unstructured) (bool, error) { return false, nil })
-	if err != nil {
-		return fmt.Errorf("waiting for the %s to go: %w", gvr.Resource, err)
-	}
-	if !gone {
-		return fmt.Errorf("the %s %s/%s is still there", gvr.Resource, ns, name)
-	}
-	return nil
-}
-
 func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := pipelineIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = v["namespace"] + "/" + v["name"]
-	}
-	ns, name, problem := parsePipelineID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
+	pipelineIdentity.ImportNamespaced(ctx, req, resp, "mlops_pipeline", "ml-pipelines/churn-retrain")
 }
 
 // argoObject names the pipeline's objects in errors.

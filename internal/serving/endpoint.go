@@ -4,6 +4,7 @@ package serving
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -471,34 +472,20 @@ func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteReques
 	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
-	if err := c.Delete(ctx, InferenceServiceGVR, ns, name); err != nil {
-		addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
-		return
-	}
-	last, gone, err := c.WaitFor(ctx, InferenceServiceGVR, ns, name, func(*unstructured.Unstructured) (bool, error) { return false, nil })
-	if err != nil || !gone {
-		detail := fmt.Sprintf("The InferenceService %s/%s was deleted but is still there: %v.", ns, name, err)
-		if last != nil && len(last.GetFinalizers()) > 0 {
-			detail += fmt.Sprintf(" It waits for its finalizers %v: check that the KServe controller is running.", last.GetFinalizers())
+	var still *kube.StillThereError
+	if err := c.DeleteAndWait(ctx, InferenceServiceGVR, ns, name); errors.As(err, &still) {
+		detail := fmt.Sprintf("The InferenceService %s/%s was deleted but is still there: %v.", ns, name, still.Err)
+		if f := still.Finalizers(); len(f) > 0 {
+			detail += fmt.Sprintf(" It waits for its finalizers %v: check that the KServe controller is running.", f)
 		}
 		resp.Diagnostics.AddError("Error deleting endpoint", detail+" Raise timeouts.delete if deletion is slow.")
+	} else if err != nil {
+		addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
 	}
 }
 
 func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := endpointIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = v["namespace"] + "/" + v["name"]
-	}
-	ns, name, problem := parseEndpointID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("wait_for_ready"), true)...)
+	endpointIdentity.ImportNamespaced(ctx, req, resp, "mlops_endpoint", "ml-serving/churn")
 }
 
 func timeoutName(action string) string {

@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,7 +11,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
@@ -186,13 +186,12 @@ func (r *runtimeResource) Delete(ctx context.Context, req resource.DeleteRequest
 	defer cancel()
 
 	spec := expandRuntime(ctx, state, &resp.Diagnostics)
-	if err := c.Delete(ctx, spec.gvr(), spec.Namespace, spec.Name); err != nil {
-		diags.AddKubeError(&resp.Diagnostics, "deleting", runtimeObject(spec), spec.id(), err)
-		return
-	}
-	if _, gone, err := c.WaitFor(ctx, spec.gvr(), spec.Namespace, spec.Name, func(*unstructured.Unstructured) (bool, error) { return false, nil }); err != nil || !gone {
+	var still *kube.StillThereError
+	if err := c.DeleteAndWait(ctx, spec.gvr(), spec.Namespace, spec.Name); errors.As(err, &still) {
 		resp.Diagnostics.AddError("Error deleting serving runtime",
-			fmt.Sprintf("The %s %s was deleted but is still there: %v. Raise timeouts.delete if deletion is slow.", runtimeObject(spec).APIKind, spec.id(), err))
+			fmt.Sprintf("The %s %s was deleted but is still there: %v. Raise timeouts.delete if deletion is slow.", runtimeObject(spec).APIKind, spec.id(), still.Err))
+	} else if err != nil {
+		diags.AddKubeError(&resp.Diagnostics, "deleting", runtimeObject(spec), spec.id(), err)
 	}
 }
 
@@ -219,16 +218,16 @@ func runtimeID(namespace, name string) string {
 	if namespace == "" {
 		return name
 	}
-	return endpointID(namespace, name)
+	return kube.ID{Namespace: namespace, Name: name}.String()
 }
 
 // parseRuntimeID parses mlops_serving_runtime's import ID.
 func parseRuntimeID(id string) (namespace, name, problem string) {
-	if !strings.Contains(id, "/") && idPart(id) {
+	if !strings.Contains(id, "/") && kube.IDPart(id) {
 		return "", id, ""
 	}
 	namespace, name, ok := strings.Cut(id, "/")
-	if !ok || !idPart(namespace) || !idPart(name) {
+	if !ok || !kube.IDPart(namespace) || !kube.IDPart(name) {
 		return "", "", fmt.Sprintf("The import ID of mlops_serving_runtime is `<namespace>/<name>` for a ServingRuntime, such as `ml-serving/vllm`, "+
 			"or `<name>` for a ClusterServingRuntime; got %q.", id)
 	}

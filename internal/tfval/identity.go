@@ -9,6 +9,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 )
 
 // IdentityAttr is one attribute of a resource identity: a string attribute
@@ -74,4 +76,23 @@ func (id Identity) Values(ctx context.Context, req resource.ImportStateRequest, 
 		values[a.Name] = v.ValueString()
 	}
 	return values, true
+}
+
+// ImportNamespaced imports a resource of a namespaced Kubernetes object by
+// its ID `<namespace>/<name>` or by its identity (namespace and name): it
+// sets id, namespace and name, or says how the ID is written (typeName and
+// example name the resource's format).
+func (id Identity) ImportNamespaced(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse, typeName, example string) {
+	importID := req.ID
+	if v, ok := id.Values(ctx, req, &resp.Diagnostics); ok {
+		importID = kube.ID{Namespace: v["namespace"], Name: v["name"]}.String()
+	}
+	parsed, problem := kube.ParseID(importID, typeName, example)
+	if problem != "" {
+		resp.Diagnostics.AddError("Invalid import ID", problem)
+		return
+	}
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), parsed.Namespace)...)
+	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), parsed.Name)...)
 }
