@@ -49,12 +49,32 @@ func NewServer(version string) func() (tfprotov6.ProviderServer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &diagnosticsServer{ProviderServer: inner}, nil
+		fw, ok := inner.(frameworkServer)
+		if !ok {
+			return nil, fmt.Errorf("the framework's protocol server (%T) lacks RPCs that the provider's server forwards: "+
+				"the framework changed, update internal/protocol", inner)
+		}
+		return &diagnosticsServer{frameworkServer: fw}, nil
 	}
 }
 
-type diagnosticsServer struct {
+// frameworkServer is every RPC the framework's server implements: the
+// protocol's ProviderServer and the optional servers that tf6server asks a
+// server for before it serves their RPCs (list resources, actions, state
+// stores). The wrapper embeds it, so every RPC it does not override passes
+// through unchanged; embedding tfprotov6.ProviderServer alone would hide the
+// optional ones, and tf6server would answer Terraform's ValidateActionConfig
+// or ListResource with "Not Implemented". TestWrapperForwardsEveryMethod
+// fails when the framework's server has a method this interface lacks.
+type frameworkServer interface {
 	tfprotov6.ProviderServer
+	tfprotov6.ListResourceServer
+	tfprotov6.ActionServer
+	tfprotov6.StateStoreServer
+}
+
+type diagnosticsServer struct {
+	frameworkServer
 
 	once    sync.Once
 	schemas *tfprotov6.GetProviderSchemaResponse
@@ -203,7 +223,7 @@ func badNumbers(block *tfprotov6.SchemaBlock, config *tfprotov6.DynamicValue, an
 }
 
 func (s *diagnosticsServer) ValidateProviderConfig(ctx context.Context, req *tfprotov6.ValidateProviderConfigRequest) (*tfprotov6.ValidateProviderConfigResponse, error) {
-	resp, err := s.ProviderServer.ValidateProviderConfig(ctx, req)
+	resp, err := s.frameworkServer.ValidateProviderConfig(ctx, req)
 	if resp != nil {
 		if d := badNumbers(s.schema(ctx, "", ""), req.Config, resp.Diagnostics); len(d) > 0 {
 			return &tfprotov6.ValidateProviderConfigResponse{PreparedConfig: req.Config, Diagnostics: d}, nil
@@ -214,7 +234,7 @@ func (s *diagnosticsServer) ValidateProviderConfig(ctx context.Context, req *tfp
 }
 
 func (s *diagnosticsServer) ConfigureProvider(ctx context.Context, req *tfprotov6.ConfigureProviderRequest) (*tfprotov6.ConfigureProviderResponse, error) {
-	resp, err := s.ProviderServer.ConfigureProvider(ctx, req)
+	resp, err := s.frameworkServer.ConfigureProvider(ctx, req)
 	if resp != nil {
 		if d := badNumbers(s.schema(ctx, "", ""), req.Config, resp.Diagnostics); len(d) > 0 {
 			return &tfprotov6.ConfigureProviderResponse{Diagnostics: d}, nil
@@ -225,7 +245,7 @@ func (s *diagnosticsServer) ConfigureProvider(ctx context.Context, req *tfprotov
 }
 
 func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
-	resp, err := s.ProviderServer.ValidateResourceConfig(ctx, req)
+	resp, err := s.frameworkServer.ValidateResourceConfig(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "resource", req.TypeName)
 		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
@@ -239,7 +259,7 @@ func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfp
 // PlanResourceChange checks again: a number that came from a variable or
 // another resource is known only now.
 func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
-	resp, err := s.ProviderServer.PlanResourceChange(ctx, req)
+	resp, err := s.frameworkServer.PlanResourceChange(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "resource", req.TypeName)
 		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
@@ -251,7 +271,7 @@ func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfproto
 }
 
 func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
-	resp, err := s.ProviderServer.ValidateDataResourceConfig(ctx, req)
+	resp, err := s.frameworkServer.ValidateDataResourceConfig(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "data", req.TypeName)
 		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
@@ -263,7 +283,7 @@ func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req 
 }
 
 func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
-	resp, err := s.ProviderServer.ReadDataSource(ctx, req)
+	resp, err := s.frameworkServer.ReadDataSource(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "data", req.TypeName)
 		if d := badNumbers(block, req.Config, resp.Diagnostics); len(d) > 0 {
@@ -275,7 +295,7 @@ func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.R
 }
 
 func (s *diagnosticsServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
-	resp, err := s.ProviderServer.ApplyResourceChange(ctx, req)
+	resp, err := s.frameworkServer.ApplyResourceChange(ctx, req)
 	if resp != nil {
 		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)
 	}
