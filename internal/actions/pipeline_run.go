@@ -167,29 +167,10 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 		return
 	}
 
-	last := ""
-	final, gone, err := c.WaitFor(ctx, WorkflowGVR, ns, run.GetName(), func(wf *unstructured.Unstructured) (bool, error) {
-		if msg := progress(wf, steps); msg != last {
-			last = msg
-			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
-		}
-		phase, _, _ := unstructured.NestedString(wf.Object, "status", "phase")
-		return finished(phase), nil
-	})
+	final, last, gone, err := watchRun(ctx, c, ns, run.GetName(), steps, resp)
 	switch {
 	case err != nil && errors.Is(err, ctx.Err()):
-		state := last
-		if state == "" {
-			state = "not read yet"
-		}
-		why, advice := fmt.Sprintf("did not finish within %s", timeout), " Raise `timeout` if runs take longer."
-		if errors.Is(err, context.Canceled) {
-			why, advice = "had not finished when Terraform cancelled the action", ""
-		}
-		resp.Diagnostics.AddError("Error running pipeline",
-			fmt.Sprintf("The run %s of pipeline %s %s (last seen: %s). It goes on in the cluster: "+
-				"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`.%s\n\n%v",
-				runID, id, why, state, ns, run.GetName(), ns, run.GetName(), advice, err))
+		resp.Diagnostics.AddError("Error running pipeline", unfinishedDetail(err, timeout, runID, id, last, ns, run.GetName()))
 		return
 	case err != nil:
 		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("watching the run %s: %w", runID, err))
@@ -199,10 +180,45 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 			fmt.Sprintf("The run %s of pipeline %s was deleted before it finished (last seen: %s).", runID, id, last))
 		return
 	}
-	phase, _, _ := unstructured.NestedString(final.Object, "status", "phase")
-	if phase == phaseSucceeded {
-		return
+	if phase, _, _ := unstructured.NestedString(final.Object, "status", "phase"); phase != phaseSucceeded {
+		resp.Diagnostics.AddError("Pipeline run failed", failedDetail(final, phase, runID, id, ns, run.GetName()))
 	}
+}
+
+// watchRun follows the run until it finishes, reporting each change of its
+// progress; it returns the run as last seen and the last progress message.
+func watchRun(ctx context.Context, c *kube.Client, ns, name string, steps []string, resp *action.InvokeResponse) (*unstructured.Unstructured, string, bool, error) {
+	last := ""
+	final, gone, err := c.WaitFor(ctx, WorkflowGVR, ns, name, func(wf *unstructured.Unstructured) (bool, error) {
+		if msg := progress(wf, steps); msg != last {
+			last = msg
+			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
+		}
+		phase, _, _ := unstructured.NestedString(wf.Object, "status", "phase")
+		return finished(phase), nil
+	})
+	return final, last, gone, err
+}
+
+// unfinishedDetail says that a run did not finish in time (or the action
+// was cancelled), and how to follow or stop it.
+func unfinishedDetail(err error, timeout time.Duration, runID, id, last, ns, name string) string {
+	state := last
+	if state == "" {
+		state = "not read yet"
+	}
+	why, advice := fmt.Sprintf("did not finish within %s", timeout), " Raise `timeout` if runs take longer."
+	if errors.Is(err, context.Canceled) {
+		why, advice = "had not finished when Terraform cancelled the action", ""
+	}
+	return fmt.Sprintf("The run %s of pipeline %s %s (last seen: %s). It goes on in the cluster: "+
+		"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`.%s\n\n%v",
+		runID, id, why, state, ns, name, ns, name, advice, err)
+}
+
+// failedDetail says how a run ended that did not succeed: its failed steps
+// with their messages, Argo's message, and where to look.
+func failedDetail(final *unstructured.Unstructured, phase, runID, id, ns, name string) string {
 	failed, runMsg := failure(final)
 	var b strings.Builder
 	switch len(failed) {
@@ -219,8 +235,8 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 	if runMsg != "" && (len(failed) == 0 || !strings.Contains(b.String(), runMsg)) {
 		fmt.Fprintf(&b, "\n\nArgo said: %s", runMsg)
 	}
-	fmt.Fprintf(&b, "\n\nThe run's steps and logs: `kubectl get workflow -n %s %s -o yaml`, `argo logs -n %s %s`.", ns, run.GetName(), ns, run.GetName())
-	resp.Diagnostics.AddError("Pipeline run failed", b.String())
+	fmt.Fprintf(&b, "\n\nThe run's steps and logs: `kubectl get workflow -n %s %s -o yaml`, `argo logs -n %s %s`.", ns, name, ns, name)
+	return b.String()
 }
 
 // runObject names a run in errors.

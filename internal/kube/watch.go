@@ -71,88 +71,18 @@ func (c *Client) Read(ctx context.Context, queries []Query) (Snapshot, error) {
 func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot) (bool, error)) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type update struct {
-		i      int
-		list   []unstructured.Unstructured // a fresh LIST: replaces query i's objects
-		listed bool
-		ev     watch.Event
-		err    error
-	}
-	updates := make(chan update, 64)
+	updates := make(chan watchUpdate, 64)
 	var unreachable lastFailure // the transient failure not yet followed by a success
 	for i, q := range queries {
-		go func() {
-			send := func(u update) bool {
-				select {
-				case updates <- u:
-					return true
-				case <-ctx.Done():
-					return false
-				}
-			}
-			ri := c.resource(q.GVR, q.Namespace)
-			opts := metav1.ListOptions{LabelSelector: q.LabelSelector, FieldSelector: q.FieldSelector}
-			backoff := 100 * time.Millisecond
-			for ctx.Err() == nil {
-				list, err := ri.List(ctx, opts)
-				if err != nil {
-					if !Transient(err) {
-						send(update{i: i, err: err})
-						return
-					}
-					unreachable.set(err)
-					if !sleepCtx(ctx, backoff) {
-						return
-					}
-					backoff = min(2*backoff, 2*time.Second)
-					continue
-				}
-				unreachable.set(nil)
-				if !send(update{i: i, list: list.Items, listed: true}) {
-					return
-				}
-				wopts := opts
-				wopts.ResourceVersion = list.GetResourceVersion()
-				wopts.AllowWatchBookmarks = true
-				w, err := ri.Watch(ctx, wopts)
-				if err != nil {
-					if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
-						send(update{i: i, err: err})
-						return
-					}
-					if Transient(err) {
-						unreachable.set(err)
-					}
-					if !sleepCtx(ctx, backoff) {
-						return
-					}
-					backoff = min(2*backoff, 2*time.Second)
-					continue
-				}
-				backoff = 100 * time.Millisecond
-				for ev := range w.ResultChan() {
-					if ev.Type == watch.Error {
-						break // expired or failed: list again
-					}
-					if ev.Type == watch.Bookmark {
-						continue
-					}
-					if !send(update{i: i, ev: ev}) {
-						w.Stop()
-						return
-					}
-				}
-				w.Stop()
-			}
-		}()
+		f := follower{c: c, ctx: ctx, i: i, q: q, updates: updates, unreachable: &unreachable}
+		go f.run()
 	}
-
 	snap := make(Snapshot, len(queries))
 	for i := range snap {
 		snap[i] = map[string]*unstructured.Unstructured{}
 	}
-	pending := len(queries) // queries not listed yet
 	listed := make([]bool, len(queries))
+	pending := len(queries) // queries not listed yet
 	for {
 		select {
 		case <-ctx.Done():
@@ -164,36 +94,132 @@ func (c *Client) Watch(ctx context.Context, queries []Query, eval func(Snapshot)
 			if u.err != nil {
 				return u.err
 			}
-			switch {
-			case u.listed:
-				snap[u.i] = make(map[string]*unstructured.Unstructured, len(u.list))
-				for j := range u.list {
-					snap[u.i][u.list[j].GetName()] = &u.list[j]
-				}
-				if !listed[u.i] {
-					listed[u.i] = true
-					pending--
-				}
-			default:
-				obj, ok := u.ev.Object.(*unstructured.Unstructured)
-				if !ok {
-					continue
-				}
-				if u.ev.Type == watch.Deleted {
-					delete(snap[u.i], obj.GetName())
-				} else {
-					snap[u.i][obj.GetName()] = obj
-				}
+			if snap.apply(u) && !listed[u.i] {
+				listed[u.i] = true
+				pending--
 			}
 			if pending > 0 || len(updates) > 0 {
 				continue // evaluate once every query is listed and the burst is read
 			}
-			done, err := eval(snap)
-			if done || err != nil {
+			if done, err := eval(snap); done || err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// watchUpdate is what a follower sends: a fresh LIST of query i (which
+// replaces its objects), one event, or the error that ends the watch.
+type watchUpdate struct {
+	i      int
+	list   []unstructured.Unstructured
+	listed bool
+	ev     watch.Event
+	err    error
+}
+
+// apply puts an update into the snapshot; true when it was a LIST.
+func (s Snapshot) apply(u watchUpdate) bool {
+	if u.listed {
+		s[u.i] = make(map[string]*unstructured.Unstructured, len(u.list))
+		for j := range u.list {
+			s[u.i][u.list[j].GetName()] = &u.list[j]
+		}
+		return true
+	}
+	if obj, ok := u.ev.Object.(*unstructured.Unstructured); ok {
+		if u.ev.Type == watch.Deleted {
+			delete(s[u.i], obj.GetName())
+		} else {
+			s[u.i][obj.GetName()] = obj
+		}
+	}
+	return false
+}
+
+// follower lists and watches one query, resuming the watch when it closes
+// and waiting out transient failures, until ctx ends or a lasting error.
+type follower struct {
+	c           *Client
+	ctx         context.Context
+	i           int
+	q           Query
+	updates     chan<- watchUpdate
+	unreachable *lastFailure
+}
+
+func (f follower) send(u watchUpdate) bool {
+	select {
+	case f.updates <- u:
+		return true
+	case <-f.ctx.Done():
+		return false
+	}
+}
+
+func (f follower) run() {
+	ri := f.c.resource(f.q.GVR, f.q.Namespace)
+	opts := metav1.ListOptions{LabelSelector: f.q.LabelSelector, FieldSelector: f.q.FieldSelector}
+	failures := 0 // in a row; the wait after each grows as the client's retries do
+	for f.ctx.Err() == nil {
+		list, err := ri.List(f.ctx, opts)
+		if err != nil {
+			if !Transient(err) {
+				f.send(watchUpdate{i: f.i, err: err})
+				return
+			}
+			f.unreachable.set(err)
+			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
+				return
+			}
+			failures++
+			continue
+		}
+		f.unreachable.set(nil)
+		if !f.send(watchUpdate{i: f.i, list: list.Items, listed: true}) {
+			return
+		}
+		wopts := opts
+		wopts.ResourceVersion = list.GetResourceVersion()
+		wopts.AllowWatchBookmarks = true
+		w, err := ri.Watch(f.ctx, wopts)
+		if err != nil {
+			if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
+				f.send(watchUpdate{i: f.i, err: err})
+				return
+			}
+			if Transient(err) {
+				f.unreachable.set(err)
+			}
+			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
+				return
+			}
+			failures++
+			continue
+		}
+		failures = 0
+		if !f.forward(w) {
+			return
+		}
+	}
+}
+
+// forward sends a watch's events until it closes (true: list again) or ctx
+// ends (false).
+func (f follower) forward(w watch.Interface) bool {
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if ev.Type == watch.Error {
+			return true // expired or failed: list again
+		}
+		if ev.Type == watch.Bookmark {
+			continue
+		}
+		if !f.send(watchUpdate{i: f.i, ev: ev}) {
+			return false
+		}
+	}
+	return true
 }
 
 // Transient reports whether err is worth retrying: the API server could

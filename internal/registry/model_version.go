@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
@@ -205,24 +206,38 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	name := plan.ModelName.ValueString()
-	wantStage := knownString(plan.Stage)
+	in := versionCreateInput(ctx, plan, &resp.Diagnostics)
+	if resp.Diagnostics.HasError() {
+		return
+	}
+	mv, recovered, err := c.CreateModelVersionChecked(ctx, in)
+	if !addCreateOutcome(&resp.Diagnostics, in, mv, recovered, err) {
+		return
+	}
+	r.finishCreate(ctx, c, mv, in, &plan, resp)
+}
+
+// versionCreateInput is the create request for the planned version.
+func versionCreateInput(ctx context.Context, plan modelVersionModel, d *diag.Diagnostics) mlflow.CreateModelVersionInput {
 	in := mlflow.CreateModelVersionInput{
-		Name:        name,
+		Name:        plan.ModelName.ValueString(),
 		Source:      plan.Source.ValueString(),
 		RunID:       knownString(plan.RunID),
 		RunLink:     knownString(plan.RunLink),
 		ModelID:     knownString(plan.ModelID),
 		Description: plan.Description.ValueString(),
-		Tags:        mlflow.TagList(expandTags(ctx, plan.Tags, &resp.Diagnostics)),
+		Tags:        mlflow.TagList(expandTags(ctx, plan.Tags, d)),
 	}
 	if in.RunID == "" {
 		in.RunID = runIDFromSource(in.Source)
 	}
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	mv, recovered, err := c.CreateModelVersionChecked(ctx, in)
+	return in
+}
+
+// addCreateOutcome reports a create that failed, or whose lost answer was
+// recovered; false when there is no version to go on with.
+func addCreateOutcome(d *diag.Diagnostics, in mlflow.CreateModelVersionInput, mv *mlflow.ModelVersion, recovered bool, err error) bool {
+	name := in.Name
 	var ambiguous *mlflow.AmbiguousCreateError
 	switch {
 	case errors.As(err, &ambiguous):
@@ -231,66 +246,55 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 			advice = fmt.Sprintf("If one of them is the version this resource should manage, import it (`terraform import <address> %s/%s`) and delete the others; "+
 				"otherwise delete them", name, ambiguous.Candidates[0].Version)
 		}
-		resp.Diagnostics.AddError("Error creating model version",
+		d.AddError("Error creating model version",
 			fmt.Sprintf("MLflow's answer to the create of a version of %q from %s was lost, and the version may exist: %v.\n\n%s, then apply again.",
 				name, in.Source, err, advice))
-		return
+		return false
 	case err != nil:
-		diags.AddAPIError(&resp.Diagnostics, "creating", modelVersionKind, name+" from "+in.Source, err)
-		return
+		diags.AddAPIError(d, "creating", modelVersionKind, name+" from "+in.Source, err)
+		return false
 	case recovered:
-		resp.Diagnostics.AddWarning("Model version create answer lost",
+		d.AddWarning("Model version create answer lost",
 			fmt.Sprintf("MLflow's answer to the create was lost (the connection broke or a proxy failed). The provider looked before reporting a failure "+
 				"and found version %s of %q, registered from %s since the create began; it is recorded in the state.", mv.Version, name, in.Source))
 	}
-	id := name + "/" + mv.Version
+	return true
+}
 
-	// Record the version at once: whatever happens next, the state knows it.
-	// A registration that fails leaves it tainted, so that the next apply
-	// replaces it. But when what follows fails only because MLflow cannot be
-	// reached (or the apply is interrupted), the version may be fine: the
-	// create then warns instead of failing, so that Terraform does not taint
-	// it, and the state holds what is known; the next plan finishes the job.
-	r.flatten(mv, "", &plan)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+// finishCreate records the created version, waits until it is READY, moves
+// it to its stage and reads it back.
+//
+// The version is recorded at once: whatever happens next, the state knows
+// it. A registration that fails leaves it tainted, so that the next apply
+// replaces it. But when what follows fails only because MLflow cannot be
+// reached (or the apply is interrupted), the version may be fine: the
+// create then warns instead of failing, so that Terraform does not taint
+// it, and the state holds what is known; the next plan finishes the job.
+func (r *modelVersionResource) finishCreate(ctx context.Context, c *mlflow.Client, mv *mlflow.ModelVersion, in mlflow.CreateModelVersionInput,
+	plan *modelVersionModel, resp *resource.CreateResponse) {
+	name, id, wantStage := in.Name, in.Name+"/"+mv.Version, knownString(plan.Stage)
+	r.flatten(mv, "", plan)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	unconfirmed := func(what string, err error) bool {
-		if !mlflow.IsUnavailable(err) && !errors.Is(err, context.Canceled) {
+		if !diags.Unconfirmed(err) {
 			return false
 		}
-		resp.Diagnostics.AddWarning("Model version created, "+what+" unconfirmed",
-			fmt.Sprintf("The model version %q was registered and is recorded in the state, but %s failed: %v.\n\n"+
-				"It is not marked tainted, so the next apply does not replace it; the next refresh reads it, and the next plan makes up what is missing.", id, what, err))
-		resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+		diags.AddCreatedUnconfirmed(&resp.Diagnostics, "Model version created, "+what+" unconfirmed", modelVersionKind, fmt.Sprintf("%q", id), what, err,
+			"The next refresh reads it, and the next plan makes up what is missing.")
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 		return true
 	}
-
 	if mv.Status != mlflow.StatusReady { // open-source MLflow answers READY at once
-		waited, werr := waitForVersionReady(ctx, c, name, mv.Version)
+		waited, err := waitForVersionReady(ctx, c, name, mv.Version)
 		if waited != nil {
 			mv = waited
-			r.flatten(mv, "", &plan)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+			r.flatten(mv, "", plan)
+			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 		}
-		if unconfirmed("waiting for READY", werr) {
+		if unconfirmed("waiting for READY", err) || addNotReady(&resp.Diagnostics, id, in.Source, plan.Status.ValueString(), err) {
 			return
 		}
-		err = werr
 	}
-	if err != nil {
-		var failed *registrationFailedError
-		if errors.As(err, &failed) {
-			resp.Diagnostics.AddError("Error creating model version",
-				fmt.Sprintf("MLflow could not register the model version %q from %s: status %s: %s\n\n"+
-					"The version stays in the state and is replaced on the next apply. Check that the source holds a model MLflow can read.",
-					id, in.Source, mlflow.StatusFailedRegistration, failed.message))
-			return
-		}
-		resp.Diagnostics.AddError("Error creating model version",
-			fmt.Sprintf("The model version %q did not become READY: %s. Last status: %s.\n\n"+
-				"The version stays in the state. Raise timeouts.create if registration is slow on this server.", id, err, plan.Status.ValueString()))
-		return
-	}
-
 	if wantStage != "" && wantStage != mv.CurrentStage {
 		if _, err := c.TransitionModelVersionStage(ctx, name, mv.Version, wantStage, plan.ArchiveExistingVersions.ValueBool()); err != nil {
 			if unconfirmed("moving it to stage "+wantStage, err) {
@@ -300,7 +304,7 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 			return
 		}
 	}
-	found, action, err := r.read(ctx, c, name, mv.Version, &plan)
+	found, action, err := r.read(ctx, c, name, mv.Version, plan)
 	switch {
 	case err != nil:
 		if unconfirmed(action+" it", err) {
@@ -310,7 +314,27 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 	case !found:
 		resp.Diagnostics.AddError("Error creating model version", fmt.Sprintf("The model version %q vanished right after it was created.", id))
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+}
+
+// addNotReady reports a version that did not become READY; false when err
+// is nil.
+func addNotReady(d *diag.Diagnostics, id, source, status string, err error) bool {
+	var failed *registrationFailedError
+	switch {
+	case err == nil:
+		return false
+	case errors.As(err, &failed):
+		d.AddError("Error creating model version",
+			fmt.Sprintf("MLflow could not register the model version %q from %s: status %s: %s\n\n"+
+				"The version stays in the state and is replaced on the next apply. Check that the source holds a model MLflow can read.",
+				id, source, mlflow.StatusFailedRegistration, failed.message))
+	default:
+		d.AddError("Error creating model version",
+			fmt.Sprintf("The model version %q did not become READY: %s. Last status: %s.\n\n"+
+				"The version stays in the state. Raise timeouts.create if registration is slow on this server.", id, err, status))
+	}
+	return true
 }
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {

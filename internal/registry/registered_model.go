@@ -2,7 +2,6 @@ package registry
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -170,11 +169,10 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 	switch {
 	case err == nil:
 		fillRegisteredModel(rm, &plan)
-	case mlflow.IsUnavailable(err) || errors.Is(err, context.Canceled):
+	case diags.Unconfirmed(err):
 		fillRegisteredModel(created, &plan)
-		resp.Diagnostics.AddWarning("Registered model created, not read back",
-			fmt.Sprintf("The registered model %q was created and is recorded in the state from MLflow's answer, but reading it back failed: %v. "+
-				"The next refresh reads it.", name, err))
+		diags.AddCreatedUnconfirmed(&resp.Diagnostics, "Registered model created, not read back", registeredModelKind, fmt.Sprintf("%q", name),
+			"reading it back (the state holds MLflow's answer to the create)", err, "The next refresh reads it.")
 	default:
 		fillRegisteredModel(created, &plan)
 		diags.AddAPIError(&resp.Diagnostics, "reading back the created", registeredModelKind, name, err)

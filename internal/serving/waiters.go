@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 )
 
@@ -42,13 +43,10 @@ var (
 func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) (last *unstructured.Unstructured, unconfirmed bool) {
 	id := spec.Namespace + "/" + spec.Name
 	last, rd, gone, err := waitServing(ctx, c, spec)
-	var unreachable *kube.UnreachableError
 	switch {
-	case action == "creating" && (errors.As(err, &unreachable) || errors.Is(err, context.Canceled) || kube.Transient(err)):
-		d.AddWarning("Endpoint created, readiness not confirmed",
-			fmt.Sprintf("The InferenceService %s was created and is recorded in the state, but the wait for it to become ready ended early: %v.\n\n"+
-				"It is not marked tainted, so the next apply does not replace it. The next plan shows `ready` changing, and applying it "+
-				"resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).", id, err))
+	case action == "creating" && diags.Unconfirmed(err):
+		diags.AddCreatedUnconfirmed(d, "Endpoint created, readiness not confirmed", "InferenceService", id, "the wait for it to become ready", err,
+			"The next plan shows `ready` changing, and applying it resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).")
 		return last, true
 	case gone:
 		d.AddError(fmt.Sprintf("Error %s endpoint", action), fmt.Sprintf("The InferenceService %s was deleted while waiting for it to become ready.", id))
