@@ -329,14 +329,7 @@ func (paramNames) ValidateMap(_ context.Context, req validator.MapRequest, resp 
 	sort.Strings(keys)
 	for _, k := range keys {
 		if msg := pipelines.ParamNameProblem(k); msg != "" {
-			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid parameter name", capitalize(msg)+".")
+			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid parameter name", tfval.Capitalize(msg)+".")
 		}
 	}
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

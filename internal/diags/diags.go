@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 // AddAPIError adds an error for a failed call: action is a verb phrase
@@ -59,20 +60,9 @@ func Detail(kind, id string, err error) string {
 // will be planned for creation.
 func AddNotFoundWarning(d *diag.Diagnostics, kind, id string) {
 	d.AddWarning(
-		fmt.Sprintf("%s not found", capitalize(kind)),
+		fmt.Sprintf("%s not found", tfval.Capitalize(kind)),
 		fmt.Sprintf("The %s %q no longer exists (deleted outside Terraform?). It has been removed from the state and will be planned for creation.", kind, id),
 	)
-}
-
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	b := []byte(s)
-	if b[0] >= 'a' && b[0] <= 'z' {
-		b[0] -= 'a' - 'A'
-	}
-	return string(b)
 }
 
 // KubeObject names what a Kubernetes-backed resource manages, for errors.

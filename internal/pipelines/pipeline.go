@@ -2,7 +2,6 @@ package pipelines
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -352,11 +351,11 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 	p.Run = expandRunSettings(ctx, m, d)
 	if problems := CheckGraph(p.Steps); len(problems) > 0 {
 		for _, pr := range problems {
-			d.AddAttributeError(path.Root("steps"), "Invalid pipeline steps", capitalize(pr.Message)+".")
+			d.AddAttributeError(path.Root("steps"), "Invalid pipeline steps", tfval.Capitalize(pr.Message)+".")
 		}
 	} else {
 		for _, pr := range CheckReferences(p.Steps) {
-			d.AddAttributeError(pr.At, "Invalid reference to a step's output", capitalize(pr.Message)+".")
+			d.AddAttributeError(pr.At, "Invalid reference to a step's output", tfval.Capitalize(pr.Message)+".")
 		}
 	}
 	if !m.Schedule.IsNull() {
@@ -382,14 +381,6 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 		p.Trigger = t
 	}
 	return p
-}
-
-func mustJSON(v any) string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
 }
 
 func (p pipelineSpec) metadata() map[string]any {
@@ -433,7 +424,7 @@ func (p pipelineSpec) workflowTemplate() *unstructured.Unstructured {
 func (p pipelineSpec) cronWorkflow() *unstructured.Unstructured {
 	s := p.Schedule
 	spec := map[string]any{
-		"schedules":         toAny(s.Cron),
+		"schedules":         tfval.ToAny(s.Cron),
 		"concurrencyPolicy": s.ConcurrencyPolicy,
 		"suspend":           s.Suspend,
 		"workflowSpec":      map[string]any{"workflowTemplateRef": map[string]any{"name": p.Name}},
@@ -470,13 +461,13 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 	}
 	desc := annotations[annotationDescription]
 	delete(annotations, annotationDescription)
-	m.Description = optString(desc)
+	m.Description = tfval.OptString(desc)
 	m.Annotations = tfval.MapOrNull(annotations, m.Annotations)
 	m.Labels = tfval.MapOrNull(tmpl.GetLabels(), m.Labels)
 
 	spec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
 	sa, _ := spec["serviceAccountName"].(string)
-	m.ServiceAccount = optString(sa)
+	m.ServiceAccount = tfval.OptString(sa)
 	params := map[string]string{}
 	if list, ok, _ := unstructured.NestedSlice(spec, "arguments", "parameters"); ok {
 		for _, item := range list {
@@ -537,7 +528,7 @@ func flattenSchedule(cron *unstructured.Unstructured, m *pipelineModel) {
 	}
 	m.Schedule = types.ObjectValueMust(scheduleAttrTypes, map[string]attr.Value{
 		"cron":               tfval.StringList(schedules),
-		"timezone":           optString(tz),
+		"timezone":           tfval.OptString(tz),
 		"concurrency_policy": types.StringValue(policy),
 		"suspend":            types.BoolValue(suspend),
 		"starting_deadline":  optDuration(kube.Int64(cs, "startingDeadlineSeconds"), prior),
@@ -546,7 +537,7 @@ func flattenSchedule(cron *unstructured.Unstructured, m *pipelineModel) {
 	})
 	m.CronWorkflow = types.StringValue(cron.GetName())
 	last, _, _ := unstructured.NestedString(cron.Object, "status", "lastScheduledTime")
-	m.LastScheduledTime = optString(last)
+	m.LastScheduledTime = tfval.OptString(last)
 }
 
 // ---- small helpers ----
@@ -569,11 +560,4 @@ func formatSeconds(secs int64) string {
 		out += fmt.Sprintf("%ds", s)
 	}
 	return out
-}
-
-func optString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -24,6 +23,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -262,7 +262,7 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 	for i, m := range models {
 		at := path.Root("steps").AtListIndex(i)
 		for _, p := range checkStep(at, m) {
-			resp.Diagnostics.AddAttributeError(p.At, "Invalid pipeline step", capitalize(p.Message)+".")
+			resp.Diagnostics.AddAttributeError(p.At, "Invalid pipeline step", tfval.Capitalize(p.Message)+".")
 		}
 		if m.Command.IsNull() {
 			resp.Diagnostics.AddAttributeWarning(at.AtName("command"), "Step without a command",
@@ -284,13 +284,13 @@ func (r *pipelineResource) ValidateConfig(ctx context.Context, req resource.Vali
 		if p.Index < 0 {
 			summary = "Dependency cycle in pipeline steps"
 		}
-		resp.Diagnostics.AddAttributeError(at, summary, capitalize(p.Message)+".")
+		resp.Diagnostics.AddAttributeError(at, summary, tfval.Capitalize(p.Message)+".")
 	}
 	if len(problems) > 0 {
 		return
 	}
 	for _, p := range CheckReferences(steps) {
-		resp.Diagnostics.AddAttributeError(p.At, "Invalid reference to a step's output", capitalize(p.Message)+".")
+		resp.Diagnostics.AddAttributeError(p.At, "Invalid reference to a step's output", tfval.Capitalize(p.Message)+".")
 	}
 }
 
@@ -383,13 +383,6 @@ func knownFroms(inputs types.Object) map[string]InputArtifact {
 	return out
 }
 
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
-
 // Argo's own limits (workflow/validate in Argo v3.7): a CronWorkflow's name
 // has at most 52 characters (Argo appends a timestamp to name its runs),
 // and parameter names consist of letters, digits, '_' and '-'.
@@ -425,7 +418,7 @@ func validateArgoLimits(ctx context.Context, req resource.ValidateConfigRequest,
 		sort.Strings(keys)
 		for _, k := range keys {
 			if msg := ParamNameProblem(k); msg != "" {
-				resp.Diagnostics.AddAttributeError(path.Root("parameters").AtMapKey(k), "Invalid parameter name", capitalize(msg)+".")
+				resp.Diagnostics.AddAttributeError(path.Root("parameters").AtMapKey(k), "Invalid parameter name", tfval.Capitalize(msg)+".")
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 // This file checks, at plan, the references between steps: Argo's
@@ -41,11 +42,11 @@ func CheckReferences(steps []Step) []RefProblem {
 		for j, v := range s.Args {
 			problems = append(problems, c.strings(i, at.AtName("args").AtListIndex(j), v)...)
 		}
-		for _, k := range sortedKeys(s.Env) {
+		for _, k := range tfval.SortedKeys(s.Env) {
 			problems = append(problems, c.strings(i, at.AtName("env").AtMapKey(k), s.Env[k])...)
 		}
 		problems = append(problems, c.strings(i, at.AtName("when"), s.When)...)
-		for _, k := range sortedKeys(s.InputArtifacts) {
+		for _, k := range tfval.SortedKeys(s.InputArtifacts) {
 			problems = append(problems, c.from(i, at.AtName("inputs").AtName("artifacts").AtMapKey(k).AtName("from"), s.InputArtifacts[k].From)...)
 		}
 	}
@@ -113,7 +114,7 @@ func (c refChecker) check(i int, ref, kind, name string) string {
 	}
 	have := "none"
 	if len(declared) > 0 {
-		have = strings.Join(sortedKeys(declared), ", ")
+		have = strings.Join(tfval.SortedKeys(declared), ", ")
 	}
 	return fmt.Sprintf("the step %q declares no output %s %q (its output %ss: %s): add it to the outputs.%s of %q",
 		ref, singular, name, singular, have, kind, ref)

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
@@ -155,13 +156,13 @@ func repositoryValue(r *ArtifactRepository, prior types.Object, d *diag.Diagnost
 	if r.Insecure || (!pm.Insecure.IsNull() && !pm.Insecure.IsUnknown()) {
 		insecure = types.BoolValue(r.Insecure)
 	}
-	prefix := optString(r.KeyPrefix)
+	prefix := tfval.OptString(r.KeyPrefix)
 	if !pm.KeyPrefix.IsNull() && !pm.KeyPrefix.IsUnknown() && strings.Trim(pm.KeyPrefix.ValueString(), "/") == r.KeyPrefix {
 		prefix = pm.KeyPrefix // as configured: "churn/" or "" for "churn" or none
 	}
 	s3 := types.ObjectValueMust(s3AttrTypes, map[string]attr.Value{
 		"bucket": types.StringValue(r.Bucket), "endpoint": types.StringValue(r.Endpoint), "key_prefix": prefix,
-		"region": optString(r.Region), "credentials_secret": optString(r.CredentialsSecret), "insecure": insecure,
+		"region": tfval.OptString(r.Region), "credentials_secret": tfval.OptString(r.CredentialsSecret), "insecure": insecure,
 	})
 	return types.ObjectValueMust(repositoryAttrTypes, map[string]attr.Value{"s3": s3})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
@@ -64,7 +65,7 @@ func sortedStrings(ss []string) []string {
 	for _, s := range ss {
 		m[s] = true
 	}
-	return sortedKeys(m)
+	return tfval.SortedKeys(m)
 }
 
 // checkStep checks, across one step's attributes, what no single
@@ -77,7 +78,7 @@ func checkStep(at path.Path, m stepModel) []RefProblem {
 			"keep retry (retry = { limit = N, policy = ..., backoff = ... }) and remove retries"})
 	}
 	if !m.Env.IsUnknown() && !m.EnvFromSecrets.IsUnknown() {
-		for _, k := range sortedKeys(m.EnvFromSecrets.Elements()) {
+		for _, k := range tfval.SortedKeys(m.EnvFromSecrets.Elements()) {
 			if _, dup := m.Env.Elements()[k]; dup {
 				out = append(out, RefProblem{At: at.AtName("env_from_secrets").AtMapKey(k),
 					Message: fmt.Sprintf("%s is set in both env and env_from_secrets: keep one", k)})

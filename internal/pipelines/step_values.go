@@ -141,7 +141,7 @@ func stepValue(ctx context.Context, s Step, prior *stepModel, d *diag.Diagnostic
 		"timeout":          timeout,
 		"outputs":          outputsValue(ctx, s, p.Outputs, d),
 		"inputs":           inputsValue(ctx, s.InputArtifacts, p.Inputs, d),
-		"when":             optString(s.When),
+		"when":             tfval.OptString(s.When),
 		"with_items":       tfval.ListOrNull(s.WithItems, p.WithItems),
 		"volumes":          volumesValue(s.Volumes, p.Volumes),
 		"node_selector":    tfval.MapOrNull(s.NodeSelector, p.NodeSelector),
@@ -169,7 +169,7 @@ func resourcesValue(s Step, prior types.Object) types.Object {
 				gpu = g
 			}
 		}
-		return types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": optString(s.CPU), "memory": optString(s.Memory), "gpu": gpu})
+		return types.ObjectValueMust(resourcesAttrTypes, map[string]attr.Value{"cpu": tfval.OptString(s.CPU), "memory": tfval.OptString(s.Memory), "gpu": gpu})
 	}
 	// A configured resources block whose values are all empty or 0 is not applied.
 	if !prior.IsNull() && !prior.IsUnknown() && isEmptyResources(prior.Attributes()) {
@@ -211,7 +211,7 @@ func retryValue(r *Retry, prior types.Object, d *diag.Diagnostics) types.Object 
 		})
 	}
 	return types.ObjectValueMust(retryAttrTypes, map[string]attr.Value{
-		"limit": types.Int64Value(r.Limit), "policy": optString(r.Policy), "backoff": backoff,
+		"limit": types.Int64Value(r.Limit), "policy": tfval.OptString(r.Policy), "backoff": backoff,
 	})
 }
 
@@ -284,7 +284,7 @@ func volumesValue(live []Volume, prior types.List) types.List {
 		}
 		elems[i] = types.ObjectValueMust(volumeAttrTypes, map[string]attr.Value{
 			"name": types.StringValue(v.Name), "mount_path": types.StringValue(v.MountPath), "empty_dir": emptyDir,
-			"pvc": optString(v.PVC), "secret": optString(v.Secret), "config_map": optString(v.ConfigMap),
+			"pvc": tfval.OptString(v.PVC), "secret": tfval.OptString(v.Secret), "config_map": tfval.OptString(v.ConfigMap),
 		})
 	}
 	return types.ListValueMust(volumeType, elems)

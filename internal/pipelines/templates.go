@@ -3,9 +3,9 @@ package pipelines
 import (
 	"fmt"
 	"regexp"
-	"sort"
 	"strings"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
@@ -58,13 +58,13 @@ func ExitTemplate(s Step) map[string]any { return stepTemplate(exitTemplate, s, 
 func dagTask(s Step) map[string]any {
 	task := map[string]any{"name": s.Name, "template": stepPrefix + s.Name}
 	if len(s.DependsOn) > 0 {
-		task["dependencies"] = toAny(s.DependsOn)
+		task["dependencies"] = tfval.ToAny(s.DependsOn)
 	}
 	if s.When != "" {
 		task["when"] = s.When
 	}
 	if len(s.WithItems) > 0 {
-		task["withItems"] = toAny(s.WithItems)
+		task["withItems"] = tfval.ToAny(s.WithItems)
 	}
 	args := map[string]any{}
 	if passed := passedParameters(s); len(passed) > 0 {
@@ -76,7 +76,7 @@ func dagTask(s Step) map[string]any {
 	}
 	if len(s.InputArtifacts) > 0 {
 		arts := make([]any, 0, len(s.InputArtifacts))
-		for _, name := range sortedKeys(s.InputArtifacts) {
+		for _, name := range tfval.SortedKeys(s.InputArtifacts) {
 			step, art, _ := strings.Cut(s.InputArtifacts[name].From, ".")
 			arts = append(arts, map[string]any{"name": name, "from": artifactRef(step, art)})
 		}
@@ -117,7 +117,7 @@ func passedParameters(s Step) []passed {
 		scan(v)
 	}
 	out := make([]passed, 0, len(found))
-	for _, n := range sortedKeys(found) {
+	for _, n := range tfval.SortedKeys(found) {
 		out = append(out, passed{name: n, value: found[n]})
 	}
 	return out
@@ -157,7 +157,7 @@ func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any 
 	}
 	if len(s.InputArtifacts) > 0 {
 		arts := make([]any, 0, len(s.InputArtifacts))
-		for _, n := range sortedKeys(s.InputArtifacts) {
+		for _, n := range tfval.SortedKeys(s.InputArtifacts) {
 			arts = append(arts, map[string]any{"name": n, "path": s.InputArtifacts[n].Path})
 		}
 		inputs["artifacts"] = arts
@@ -186,10 +186,10 @@ func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any 
 func container(s Step, rewrite *strings.Replacer) map[string]any {
 	c := map[string]any{"image": s.Image}
 	if len(s.Command) > 0 {
-		c["command"] = toAny(rewriteAll(s.Command, rewrite))
+		c["command"] = tfval.ToAny(rewriteAll(s.Command, rewrite))
 	}
 	if len(s.Args) > 0 {
-		c["args"] = toAny(rewriteAll(s.Args, rewrite))
+		c["args"] = tfval.ToAny(rewriteAll(s.Args, rewrite))
 	}
 	if len(s.Env) > 0 || len(s.EnvFromSecrets) > 0 {
 		env := make(map[string]string, len(s.Env))
@@ -274,14 +274,14 @@ func outputs(s Step) map[string]any {
 	out := map[string]any{}
 	if len(s.OutputParameters) > 0 {
 		params := make([]any, 0, len(s.OutputParameters))
-		for _, n := range sortedKeys(s.OutputParameters) {
+		for _, n := range tfval.SortedKeys(s.OutputParameters) {
 			params = append(params, map[string]any{"name": n, "valueFrom": map[string]any{"path": s.OutputParameters[n]}})
 		}
 		out["parameters"] = params
 	}
 	if len(s.OutputArtifacts) > 0 {
 		arts := make([]any, 0, len(s.OutputArtifacts))
-		for _, n := range sortedKeys(s.OutputArtifacts) {
+		for _, n := range tfval.SortedKeys(s.OutputArtifacts) {
 			arts = append(arts, map[string]any{"name": n, "path": s.OutputArtifacts[n]})
 		}
 		out["artifacts"] = arts
@@ -337,33 +337,16 @@ func (r *ArtifactRepository) location() map[string]any {
 // sorted by name.
 func Parameters(params map[string]string) []any {
 	out := make([]any, 0, len(params))
-	for _, k := range sortedKeys(params) {
+	for _, k := range tfval.SortedKeys(params) {
 		out = append(out, map[string]any{"name": k, "value": params[k]})
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func stringMap(m map[string]string) map[string]any {
 	out := make(map[string]any, len(m))
 	for k, v := range m {
 		out[k] = v
-	}
-	return out
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
 	}
 	return out
 }

@@ -74,7 +74,7 @@ func (p pipelineSpec) eventBinding() *unstructured.Unstructured {
 	if ann == nil {
 		ann = map[string]any{}
 	}
-	ann[annotationTrigger] = mustJSON(t)
+	ann[annotationTrigger] = tfval.MustJSON(t)
 	md["annotations"] = ann
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowEventBinding", "metadata": md,
@@ -104,8 +104,8 @@ func flattenTrigger(binding *unstructured.Unstructured, m *pipelineModel) {
 		events = append(events, types.StringValue(e))
 	}
 	m.Trigger = types.ObjectValueMust(triggerAttrTypes, map[string]attr.Value{
-		"events": types.SetValueMust(types.StringType, events), "model_name": optString(t.ModelName),
-		"alias": optString(t.Alias), "parameters": params,
+		"events": types.SetValueMust(types.StringType, events), "model_name": tfval.OptString(t.ModelName),
+		"alias": tfval.OptString(t.Alias), "parameters": params,
 	})
 	m.EventPath = types.StringValue(eventPath(binding.GetNamespace(), binding.GetName()))
 }

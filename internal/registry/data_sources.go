@@ -15,6 +15,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -88,12 +89,12 @@ func (d *registeredModelDataSource) Read(ctx context.Context, req datasource.Rea
 	}
 	m.ID = types.StringValue(rm.Name)
 	m.Description = types.StringValue(rm.Description)
-	m.Tags = stringMap(mlflow.TagMap(rm.Tags))
+	m.Tags = tfval.StringMap(mlflow.TagMap(rm.Tags))
 	aliases := map[string]string{}
 	for _, a := range rm.Aliases {
 		aliases[a.Alias] = a.Version
 	}
-	m.Aliases = stringMap(aliases)
+	m.Aliases = tfval.StringMap(aliases)
 	latest := ""
 	if nums := versionNumbers(versions); len(nums) > 0 {
 		latest = nums[len(nums)-1]
@@ -197,13 +198,13 @@ func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRe
 	var mv *mlflow.ModelVersion
 	var err error
 	switch {
-	case knownString(m.Version) != "":
+	case tfval.KnownString(m.Version) != "":
 		mv, err = c.GetModelVersion(ctx, name, m.Version.ValueString())
 		if err != nil {
 			diags.AddAPIError(&resp.Diagnostics, "reading", modelVersionKind, name+"/"+m.Version.ValueString(), err)
 			return
 		}
-	case knownString(m.Alias) != "":
+	case tfval.KnownString(m.Alias) != "":
 		mv, err = c.GetModelVersionByAlias(ctx, name, m.Alias.ValueString())
 		if err != nil {
 			diags.AddAPIError(&resp.Diagnostics, "resolving the alias of", modelAliasKind, name+"@"+m.Alias.ValueString(), err)
@@ -234,7 +235,7 @@ func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.RunLink = types.StringValue(mv.RunLink)
 	m.ModelID = types.StringValue(mv.ModelID)
 	m.Description = types.StringValue(mv.Description)
-	m.Tags = stringMap(mlflow.TagMap(mv.Tags))
+	m.Tags = tfval.StringMap(mlflow.TagMap(mv.Tags))
 	m.Stage = types.StringValue(mv.CurrentStage)
 	m.Status = types.StringValue(mv.Status)
 	m.StatusMessage = types.StringValue(mv.StatusMessage)
@@ -342,7 +343,7 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 	name := m.ModelName.ValueString()
 	filter := mlflow.ModelFilter(name)
 	id := name
-	if f := knownString(m.Filter); f != "" {
+	if f := tfval.KnownString(m.Filter); f != "" {
 		filter += " AND " + f
 		id += "?" + f
 	}
@@ -376,7 +377,7 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 			"run_link":               types.StringValue(v.RunLink),
 			"model_id":               types.StringValue(v.ModelID),
 			"description":            types.StringValue(v.Description),
-			"tags":                   stringMap(mlflow.TagMap(v.Tags)),
+			"tags":                   tfval.StringMap(mlflow.TagMap(v.Tags)),
 			"stage":                  types.StringValue(v.CurrentStage),
 			"status":                 types.StringValue(v.Status),
 			"status_message":         types.StringValue(v.StatusMessage),
@@ -392,12 +393,4 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 	m.ID = types.StringValue(id)
 	m.Versions = list
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
-}
-
-func stringMap(m map[string]string) types.Map {
-	elems := make(map[string]attr.Value, len(m))
-	for k, v := range m {
-		elems[k] = types.StringValue(v)
-	}
-	return types.MapValueMust(types.StringType, elems)
 }

@@ -222,11 +222,11 @@ func versionCreateInput(ctx context.Context, plan modelVersionModel, d *diag.Dia
 	in := mlflow.CreateModelVersionInput{
 		Name:        plan.ModelName.ValueString(),
 		Source:      plan.Source.ValueString(),
-		RunID:       knownString(plan.RunID),
-		RunLink:     knownString(plan.RunLink),
-		ModelID:     knownString(plan.ModelID),
+		RunID:       tfval.KnownString(plan.RunID),
+		RunLink:     tfval.KnownString(plan.RunLink),
+		ModelID:     tfval.KnownString(plan.ModelID),
 		Description: plan.Description.ValueString(),
-		Tags:        mlflow.TagList(expandTags(ctx, plan.Tags, d)),
+		Tags:        mlflow.TagList(tfval.StringMapOf(ctx, plan.Tags, d)),
 	}
 	if in.RunID == "" {
 		in.RunID = runIDFromSource(in.Source)
@@ -272,7 +272,7 @@ func addCreateOutcome(d *diag.Diagnostics, in mlflow.CreateModelVersionInput, mv
 // it, and the state holds what is known; the next plan finishes the job.
 func (r *modelVersionResource) finishCreate(ctx context.Context, c *mlflow.Client, mv *mlflow.ModelVersion, in mlflow.CreateModelVersionInput,
 	plan *modelVersionModel, resp *resource.CreateResponse) {
-	name, id, wantStage := in.Name, in.Name+"/"+mv.Version, knownString(plan.Stage)
+	name, id, wantStage := in.Name, in.Name+"/"+mv.Version, tfval.KnownString(plan.Stage)
 	r.flatten(mv, "", plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
 	unconfirmed := func(what string, err error) bool {
@@ -388,8 +388,8 @@ func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRe
 			return
 		}
 	}
-	set, del := tagChanges(mlflow.TagMap(live.Tags), expandTags(ctx, plan.Tags, &resp.Diagnostics))
-	for _, k := range sortedKeys(set) {
+	set, del := tagChanges(mlflow.TagMap(live.Tags), tfval.StringMapOf(ctx, plan.Tags, &resp.Diagnostics))
+	for _, k := range tfval.SortedKeys(set) {
 		if err := c.SetModelVersionTag(ctx, name, version, k, set[k]); err != nil {
 			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("setting tag %q on", k), modelVersionKind, id, err)
 			return
@@ -401,7 +401,7 @@ func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRe
 			return
 		}
 	}
-	if stage := knownString(plan.Stage); stage != "" && stage != live.CurrentStage {
+	if stage := tfval.KnownString(plan.Stage); stage != "" && stage != live.CurrentStage {
 		if _, err := c.TransitionModelVersionStage(ctx, name, version, stage, plan.ArchiveExistingVersions.ValueBool()); err != nil {
 			diags.AddAPIError(&resp.Diagnostics, "moving to stage "+stage+" the", modelVersionKind, id, err)
 			return
@@ -513,7 +513,7 @@ func (r *modelVersionResource) flatten(mv *mlflow.ModelVersion, storageLocation 
 		m.ModelID = types.StringNull()
 	}
 	m.Description = optionalString(mv.Description, m.Description)
-	m.Tags = flattenTags(userTags(mv.Tags), m.Tags)
+	m.Tags = tfval.MapOrNull(userTags(mv.Tags), m.Tags)
 	m.Stage = types.StringValue(mv.CurrentStage)
 	if m.ArchiveExistingVersions.IsNull() || m.ArchiveExistingVersions.IsUnknown() {
 		m.ArchiveExistingVersions = types.BoolValue(false)
@@ -570,13 +570,6 @@ func runIDFromSource(source string) string {
 	rest = strings.TrimLeft(rest, "/")
 	id, _, _ := strings.Cut(rest, "/")
 	return id
-}
-
-func knownString(v types.String) string {
-	if v.IsNull() || v.IsUnknown() {
-		return ""
-	}
-	return v.ValueString()
 }
 
 func isVersionNumber(s string) bool {

@@ -3,7 +3,6 @@ package registry
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -137,7 +136,7 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 	defer cancel()
 
 	name := plan.Name.ValueString()
-	tags := expandTags(ctx, plan.Tags, &resp.Diagnostics)
+	tags := tfval.StringMapOf(ctx, plan.Tags, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -244,8 +243,8 @@ func (r *registeredModelResource) Update(ctx context.Context, req resource.Updat
 			return
 		}
 	}
-	set, del := tagChanges(mlflow.TagMap(live.Tags), expandTags(ctx, plan.Tags, &resp.Diagnostics))
-	for _, k := range sortedKeys(set) {
+	set, del := tagChanges(mlflow.TagMap(live.Tags), tfval.StringMapOf(ctx, plan.Tags, &resp.Diagnostics))
+	for _, k := range tfval.SortedKeys(set) {
 		if err := c.SetRegisteredModelTag(ctx, name, k, set[k]); err != nil {
 			diags.AddAPIError(&resp.Diagnostics, fmt.Sprintf("setting tag %q on", k), registeredModelKind, name, err)
 			return
@@ -338,19 +337,10 @@ func fillRegisteredModel(rm *mlflow.RegisteredModel, m *registeredModelModel) {
 	m.ID = types.StringValue(rm.Name)
 	m.Name = types.StringValue(rm.Name)
 	m.Description = optionalString(rm.Description, m.Description)
-	m.Tags = flattenTags(userTags(rm.Tags), m.Tags)
+	m.Tags = tfval.MapOrNull(userTags(rm.Tags), m.Tags)
 	m.CreationTimestamp = types.Int64Value(rm.CreationTimestamp)
 	m.LastUpdatedTimestamp = types.Int64Value(rm.LastUpdatedTimestamp)
 	if m.ForceDestroy.IsNull() || m.ForceDestroy.IsUnknown() {
 		m.ForceDestroy = types.BoolValue(false)
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
@@ -91,29 +90,6 @@ func userTags(tags []mlflow.Tag) map[string]string {
 			out[t.Key] = t.Value
 		}
 	}
-	return out
-}
-
-// flattenTags turns tags into a map value; an empty set of tags stays null
-// when the prior value was null, so that leaving tags out causes no diff.
-func flattenTags(tags map[string]string, prior types.Map) types.Map {
-	if len(tags) == 0 && (prior.IsNull() || prior.IsUnknown()) {
-		return types.MapNull(types.StringType)
-	}
-	elems := make(map[string]attr.Value, len(tags))
-	for k, v := range tags {
-		elems[k] = types.StringValue(v)
-	}
-	return types.MapValueMust(types.StringType, elems)
-}
-
-// expandTags reads a map value (null or unknown gives an empty map).
-func expandTags(ctx context.Context, m types.Map, d *diag.Diagnostics) map[string]string {
-	out := map[string]string{}
-	if m.IsNull() || m.IsUnknown() {
-		return out
-	}
-	d.Append(m.ElementsAs(ctx, &out, false)...)
 	return out
 }
 

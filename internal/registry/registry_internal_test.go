@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 func TestUserTagsIgnoreSystemTags(t *testing.T) {
@@ -30,19 +31,19 @@ func TestTagChanges(t *testing.T) {
 }
 
 func TestFlattenExpandTags(t *testing.T) {
-	if v := flattenTags(map[string]string{}, types.MapNull(types.StringType)); !v.IsNull() {
+	if v := tfval.MapOrNull(map[string]string{}, types.MapNull(types.StringType)); !v.IsNull() {
 		t.Fatalf("no tags with a null prior must stay null, got %v", v)
 	}
 	empty := types.MapValueMust(types.StringType, nil)
-	if v := flattenTags(map[string]string{}, empty); v.IsNull() || len(v.Elements()) != 0 {
+	if v := tfval.MapOrNull(map[string]string{}, empty); v.IsNull() || len(v.Elements()) != 0 {
 		t.Fatalf("no tags with an empty prior must stay an empty map, got %v", v)
 	}
-	v := flattenTags(map[string]string{"k": "v"}, types.MapNull(types.StringType))
+	v := tfval.MapOrNull(map[string]string{"k": "v"}, types.MapNull(types.StringType))
 	var d diag.Diagnostics
-	if got := expandTags(context.Background(), v, &d); !reflect.DeepEqual(got, map[string]string{"k": "v"}) || d.HasError() {
+	if got := tfval.StringMapOf(context.Background(), v, &d); !reflect.DeepEqual(got, map[string]string{"k": "v"}) || d.HasError() {
 		t.Fatalf("round trip gave %v %v", got, d)
 	}
-	if got := expandTags(context.Background(), types.MapUnknown(types.StringType), &d); len(got) != 0 {
+	if got := tfval.StringMapOf(context.Background(), types.MapUnknown(types.StringType), &d); len(got) != 0 {
 		t.Fatalf("unknown gave %v", got)
 	}
 }

@@ -1,7 +1,10 @@
-// Package tfval converts between framework collection values and Go values
-// the way every resource of the provider needs: unknown and null read as
-// nil, and an empty live value stays null when nothing was configured, so
-// that no read turns a null attribute into an empty one (a perpetual diff).
+// Package tfval holds the provider's value helpers: conversions between
+// framework values and Go values the way every resource needs them (unknown
+// and null read as nil, and an empty live value stays null when nothing was
+// configured, so that no read turns a null attribute into an empty one, a
+// perpetual diff), small helpers for strings, maps and JSON (small.go), and
+// resource identity with the imports by ID or identity (identity.go). It
+// imports the framework and kube (for the `<namespace>/<name>` ID) only.
 package tfval
 
 import (

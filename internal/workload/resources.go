@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -142,18 +143,18 @@ func ResourcesValue(ctx context.Context, live *Resources, prior types.Object, d 
 		gpu = pr.GPU
 	}
 	limits := types.ObjectNull(limitsAttrTypes)
-	limCPU, limMem := optString(live.LimitCPU), optString(live.LimitMemory)
+	limCPU, limMem := tfval.OptString(live.LimitCPU), tfval.OptString(live.LimitMemory)
 	if hadLimits && !pl.CPU.IsNull() && live.LimitCPU == "" {
-		limCPU = optString(live.CPU) // configured equal to the request
+		limCPU = tfval.OptString(live.CPU) // configured equal to the request
 	}
 	if hadLimits && !pl.Memory.IsNull() && live.LimitMemory == "" {
-		limMem = optString(live.Memory)
+		limMem = tfval.OptString(live.Memory)
 	}
 	if hadLimits || !limCPU.IsNull() || !limMem.IsNull() {
 		limits = types.ObjectValueMust(limitsAttrTypes, map[string]attr.Value{"cpu": limCPU, "memory": limMem})
 	}
 	return types.ObjectValueMust(ResourcesAttrTypes, map[string]attr.Value{
-		"cpu": optString(live.CPU), "memory": optString(live.Memory), "gpu": gpu, "limits": limits,
+		"cpu": tfval.OptString(live.CPU), "memory": tfval.OptString(live.Memory), "gpu": gpu, "limits": limits,
 	})
 }
 

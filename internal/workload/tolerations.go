@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -119,7 +120,7 @@ func TolerationsValue(live []Toleration, prior types.List) types.List {
 	elems := make([]attr.Value, len(live))
 	for i, t := range live {
 		elems[i] = types.ObjectValueMust(tolerationAttrTypes, map[string]attr.Value{
-			"key": optString(t.Key), "operator": optString(t.Operator), "value": optString(t.Value), "effect": optString(t.Effect),
+			"key": tfval.OptString(t.Key), "operator": tfval.OptString(t.Operator), "value": tfval.OptString(t.Value), "effect": tfval.OptString(t.Effect),
 			"toleration_seconds": types.Int64PointerValue(t.Seconds),
 		})
 	}
@@ -160,11 +161,4 @@ func ReadTolerations(list []any) []Toleration {
 		out = append(out, t)
 	}
 	return out
-}
-
-func optString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
 }
