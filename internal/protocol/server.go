@@ -5,10 +5,10 @@
 // QuietUnreadSDKLogs, which main.go calls before serving.
 //
 // It may import internal/provider (to build the framework's server), the
-// framework's providerserver and terraform-plugin-go; nothing else of this
-// module. internal/provider, and every package it imports, must not import
-// it: main.go, bench/profile, internal/acctest's provider factories and the
-// protocol-level tests do.
+// framework's providerserver, terraform-plugin-go and terraform-plugin-log;
+// nothing else of this module. internal/provider, and every package it
+// imports, must not import it: main.go, bench/profile, internal/acctest's
+// provider factories and the protocol-level tests do.
 package protocol
 
 import (
@@ -17,10 +17,12 @@ import (
 	"math/big"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/terraform-plugin-framework/providerserver"
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
+	"github.com/hashicorp/terraform-plugin-log/tflog"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
 )
@@ -76,27 +78,70 @@ type frameworkServer interface {
 type diagnosticsServer struct {
 	frameworkServer
 
-	once    sync.Once
-	schemas *tfprotov6.GetProviderSchemaResponse
+	mu      sync.Mutex // held while asking the framework for the schemas
+	schemas atomic.Pointer[tfprotov6.GetProviderSchemaResponse]
+}
+
+// providerSchemas returns the framework's schemas, asked for once and kept.
+// An answer with an error (a returned error, no answer, or an error
+// diagnostic) is logged and not kept: the next call asks again, so a failure
+// does not leave the server without schemas for good. Meanwhile the wrapper
+// passes the framework's answers on unchanged.
+func (s *diagnosticsServer) providerSchemas(ctx context.Context) *tfprotov6.GetProviderSchemaResponse {
+	if r := s.schemas.Load(); r != nil {
+		return r
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.schemas.Load(); r != nil {
+		return r
+	}
+	r, err := s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
+	if err == nil && r != nil && !hasError(r.Diagnostics) {
+		s.schemas.Store(r)
+		return r
+	}
+	fields := map[string]any{}
+	if err != nil {
+		fields["error"] = err.Error()
+	}
+	if r != nil {
+		var problems []string
+		for _, d := range r.Diagnostics {
+			if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
+				problems = append(problems, d.Summary+": "+d.Detail)
+			}
+		}
+		fields["diagnostics"] = problems
+	}
+	tflog.Warn(ctx, "GetProviderSchema failed: diagnostics pass through unchanged until it succeeds", fields)
+	return nil
+}
+
+func hasError(diags []*tfprotov6.Diagnostic) bool {
+	for _, d := range diags {
+		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
+			return true
+		}
+	}
+	return false
 }
 
 // schema returns the block of a resource ("resource"), data source ("data")
 // or the provider (""), or nil.
 func (s *diagnosticsServer) schema(ctx context.Context, kind, typeName string) *tfprotov6.SchemaBlock {
-	s.once.Do(func() {
-		s.schemas, _ = s.GetProviderSchema(ctx, &tfprotov6.GetProviderSchemaRequest{})
-	})
-	if s.schemas == nil {
+	schemas := s.providerSchemas(ctx)
+	if schemas == nil {
 		return nil
 	}
 	var sch *tfprotov6.Schema
 	switch kind {
 	case "resource":
-		sch = s.schemas.ResourceSchemas[typeName]
+		sch = schemas.ResourceSchemas[typeName]
 	case "data":
-		sch = s.schemas.DataSourceSchemas[typeName]
+		sch = schemas.DataSourceSchemas[typeName]
 	default:
-		sch = s.schemas.Provider
+		sch = schemas.Provider
 	}
 	if sch == nil {
 		return nil
@@ -214,10 +259,8 @@ func pathString(steps []tftypes.AttributePathStep) string {
 // valid configuration costs nothing here. It returns the numbers' own
 // diagnostics, or nil to keep the framework's.
 func badNumbers(block *tfprotov6.SchemaBlock, config *tfprotov6.DynamicValue, answered []*tfprotov6.Diagnostic) []*tfprotov6.Diagnostic {
-	for _, d := range answered {
-		if d != nil && d.Severity == tfprotov6.DiagnosticSeverityError {
-			return numberProblems(block, config)
-		}
+	if hasError(answered) {
+		return numberProblems(block, config)
 	}
 	return nil
 }

@@ -1,8 +1,11 @@
 package protocol
 
 import (
+	"context"
+	"errors"
 	"math/big"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-go/tfprotov6"
@@ -115,5 +118,71 @@ func TestBadNumbersOnlyAfterAnError(t *testing.T) {
 	}
 	if d := badNumbers(testBlock, configWith(t, big.NewFloat(3), big.NewFloat(4)), failed); d != nil {
 		t.Fatalf("an error not about numbers is the framework's: %+v", d)
+	}
+}
+
+// schemaAnswers is a framework server whose GetProviderSchema gives its
+// answers in turn, the last one from then on.
+type schemaAnswers struct {
+	frameworkServer // nil: only GetProviderSchema is called
+	answers         []func() (*tfprotov6.GetProviderSchemaResponse, error)
+	calls           int
+}
+
+func (f *schemaAnswers) GetProviderSchema(context.Context, *tfprotov6.GetProviderSchemaRequest) (*tfprotov6.GetProviderSchemaResponse, error) {
+	a := f.answers[min(f.calls, len(f.answers)-1)]
+	f.calls++
+	return a()
+}
+
+// A failed GetProviderSchema is not kept: the wrapper asks again until it
+// has the schemas, then keeps them.
+func TestSchemaAfterAFailure(t *testing.T) {
+	good := &tfprotov6.GetProviderSchemaResponse{ResourceSchemas: map[string]*tfprotov6.Schema{"mlops_thing": {Block: testBlock}}}
+	inner := &schemaAnswers{answers: []func() (*tfprotov6.GetProviderSchemaResponse, error){
+		func() (*tfprotov6.GetProviderSchemaResponse, error) { return nil, errors.New("no schemas yet") },
+		func() (*tfprotov6.GetProviderSchemaResponse, error) {
+			return &tfprotov6.GetProviderSchemaResponse{Diagnostics: []*tfprotov6.Diagnostic{{
+				Severity: tfprotov6.DiagnosticSeverityError, Summary: "Schema error",
+			}}}, nil
+		},
+		func() (*tfprotov6.GetProviderSchemaResponse, error) { return good, nil },
+	}}
+	s := &diagnosticsServer{frameworkServer: inner}
+	ctx := context.Background()
+	if b := s.schema(ctx, "resource", "mlops_thing"); b != nil {
+		t.Fatal("a block although GetProviderSchema failed")
+	}
+	if b := s.schema(ctx, "resource", "mlops_thing"); b != nil {
+		t.Fatal("a block although GetProviderSchema answered with an error")
+	}
+	for range 3 {
+		if b := s.schema(ctx, "resource", "mlops_thing"); b != testBlock {
+			t.Fatalf("after GetProviderSchema's failures, the schemas it then gives: got %v", b)
+		}
+	}
+	if inner.calls != 3 {
+		t.Errorf("GetProviderSchema called %d times, want 3 (twice failing, then once)", inner.calls)
+	}
+}
+
+// RPCs run concurrently: the first ones to need the schemas wait for one
+// GetProviderSchema, and all get the same schemas (go test -race).
+func TestSchemaConcurrently(t *testing.T) {
+	srv, err := NewServer("test")()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := srv.(*diagnosticsServer)
+	var wg sync.WaitGroup
+	blocks := make([]*tfprotov6.SchemaBlock, 8)
+	for i := range blocks {
+		wg.Go(func() { blocks[i] = s.schema(context.Background(), "", "") })
+	}
+	wg.Wait()
+	for i, b := range blocks {
+		if b == nil || b != blocks[0] {
+			t.Fatalf("call %d: provider block %p, first call's %p", i, b, blocks[0])
+		}
 	}
 }
