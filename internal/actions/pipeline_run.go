@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -78,7 +77,7 @@ func (a *pipelineRunAction) Schema(_ context.Context, _ action.SchemaRequest, re
 				Optional: true, ElementType: types.StringType,
 				MarkdownDescription: "Values of the pipeline's parameters for this run (the Workflow's `arguments.parameters`); " +
 					"parameters not given keep the pipeline's defaults. Names consist of letters, digits, `_` and `-` (Argo's rule, checked at plan).",
-				Validators: []validator.Map{paramNames{}},
+				Validators: []validator.Map{pipelines.ParamNames("Invalid parameter name")},
 			},
 			"wait": schema.BoolAttribute{
 				Optional: true,
@@ -309,27 +308,4 @@ func pipelineRefProblem(ref string) string {
 
 func pipelineRef() validator.String {
 	return validate.ByProblem("Invalid pipeline", "must be `<namespace>/<name>` or a pipeline's name", pipelineRefProblem)
-}
-
-// paramNames checks each parameter's name, with the error on its key.
-type paramNames struct{}
-
-func (paramNames) Description(context.Context) string {
-	return "parameter names consist of letters, digits, '_' and '-'"
-}
-func (v paramNames) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
-func (paramNames) ValidateMap(_ context.Context, req validator.MapRequest, resp *validator.MapResponse) {
-	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
-		return
-	}
-	keys := make([]string, 0, len(req.ConfigValue.Elements()))
-	for k := range req.ConfigValue.Elements() {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		if msg := pipelines.ParamNameProblem(k); msg != "" {
-			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), "Invalid parameter name", tfval.Capitalize(msg)+".")
-		}
-	}
 }

@@ -107,7 +107,7 @@ func pipelineSchema(ctx context.Context) schema.Schema {
 				Validators: []validator.String{validate.NotBlank()},
 			},
 			"parameters": schema.MapAttribute{
-				Optional: true, ElementType: types.StringType,
+				Optional: true, ElementType: types.StringType, Validators: []validator.Map{ParamNames("Invalid parameter name")},
 				MarkdownDescription: "Workflow parameters (`arguments.parameters`) with their default values; steps use them as `{{workflow.parameters.<name>}}`. " +
 					"Names consist of letters, digits, `_` and `-` (Argo's rule, checked at plan): `learning_rate`, not `learning.rate`.",
 			},
@@ -390,6 +390,12 @@ const maxCronWorkflowName = 52
 
 var paramNameRegex = regexp.MustCompile(`^[-a-zA-Z0-9_]+$`)
 
+// ParamNames checks the names of a map of Argo parameters (or outputs),
+// with the error on the key.
+func ParamNames(summary string) validator.Map {
+	return validate.MapKeys(summary, "names consist of letters, digits, '_' and '-'", ParamNameProblem)
+}
+
 // ParamNameProblem returns why name is not a valid Argo parameter name, or "".
 func ParamNameProblem(name string) string {
 	if !paramNameRegex.MatchString(name) {
@@ -401,26 +407,12 @@ func ParamNameProblem(name string) string {
 func validateArgoLimits(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var name types.String
 	var schedule types.Object
-	var params types.Map
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("name"), &name)...)
 	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("schedule"), &schedule)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("parameters"), &params)...)
 	if !schedule.IsNull() && !name.IsNull() && !name.IsUnknown() && len(name.ValueString()) > maxCronWorkflowName {
 		resp.Diagnostics.AddAttributeError(path.Root("name"), "Pipeline name too long for a schedule",
 			fmt.Sprintf("A scheduled pipeline's CronWorkflow may have a name of at most %d characters (Argo adds a timestamp to name each run); %q has %d. "+
 				"Choose a shorter name.", maxCronWorkflowName, name.ValueString(), len(name.ValueString())))
-	}
-	if !params.IsNull() && !params.IsUnknown() {
-		keys := make([]string, 0, len(params.Elements()))
-		for k := range params.Elements() {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if msg := ParamNameProblem(k); msg != "" {
-				resp.Diagnostics.AddAttributeError(path.Root("parameters").AtMapKey(k), "Invalid parameter name", tfval.Capitalize(msg)+".")
-			}
-		}
 	}
 }
 

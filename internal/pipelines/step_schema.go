@@ -169,7 +169,7 @@ func stepAttributes() map[string]schema.Attribute {
 // dataflowAttributes are a step's outputs, inputs, condition, fan-out and
 // retry strategy.
 func dataflowAttributes() map[string]schema.Attribute {
-	paramNames := validate.MapKeys("Invalid output name", "names consist of letters, digits, '_' and '-'", ParamNameProblem)
+	paramNames := ParamNames("Invalid output name")
 	return map[string]schema.Attribute{
 		"outputs": schema.SingleNestedAttribute{
 			Optional: true, MarkdownDescription: "What the step hands to later steps.",

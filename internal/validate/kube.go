@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
@@ -71,7 +72,12 @@ func (v mapKeysValidator) ValidateMap(_ context.Context, req validator.MapReques
 	if req.ConfigValue.IsNull() || req.ConfigValue.IsUnknown() {
 		return
 	}
+	keys := make([]string, 0, len(req.ConfigValue.Elements()))
 	for k := range req.ConfigValue.Elements() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys) // the same errors in the same order every time
+	for _, k := range keys {
 		if msg := v.problem(k); msg != "" {
 			resp.Diagnostics.AddAttributeError(req.Path.AtMapKey(k), v.summary, msg+".")
 		}
