@@ -9,7 +9,7 @@ import (
 )
 
 // GetProviderSchema reports both actions with the attributes of
-// INTERFACE.md, their kinds and which are required.
+// the user-facing contract (docs/actions), their kinds and which are required.
 func TestActionSchemas(t *testing.T) {
 	p := newServer(t)
 	want := map[string]map[string]string{

@@ -6,7 +6,7 @@ import (
 	"unicode"
 )
 
-// Import IDs of the registry's resources (INTERFACE.md). Each parser returns
+// Import IDs of the registry's resources (as docs/resources documents them). Each parser returns
 // the ID's parts and "", or a problem (the diagnostic's detail) that names
 // the expected format and quotes the ID. No part may be empty or only white
 // space, and formatting the parts again gives back the ID.
