@@ -10,6 +10,9 @@
 //
 // Terraform 1.5 to 1.13 and OpenTofu do not know actions: they never ask
 // for these schemas, so the actions cost them nothing.
+//
+// It imports the families' packages it runs (pipelines) and the lower
+// floors, never provider.
 package actions
 
 import (

@@ -2,6 +2,8 @@
 // sources: the settings of each backend and the clients built from them.
 // Clients are built once per provider instance, on first use, so that a
 // user of one backend never needs the other backend's settings.
+//
+// It imports kube and mlflow.
 package conns
 
 import (

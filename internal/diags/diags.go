@@ -2,6 +2,10 @@
 // the same way: the summary names the action and the object ("Error creating
 // model version"), the detail says what happened, what to do, and the
 // server's own message.
+//
+// It also classifies API errors (AddAPIError, AddKubeError) and tells a
+// create whose follow-up is only unconfirmed (Unconfirmed,
+// AddCreatedUnconfirmed). It imports kube, mlflow and tfval.
 package diags
 
 import (

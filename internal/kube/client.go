@@ -5,6 +5,10 @@
 //
 // It is built once per provider instance, on first use; no discovery or
 // OpenAPI document is fetched, since the resources know their GVRs.
+//
+// It also holds the one `<namespace>/<name>` ID type (id.go), and every
+// request goes through methods that retry transient failures (its dynamic
+// client stays private). It imports retry only.
 package kube
 
 import (

@@ -6,6 +6,9 @@
 // 5xx answers and on connection errors, honouring Retry-After, up to
 // Config.MaxRetries times and never past the context's deadline. Credentials
 // are never written to a log line.
+//
+// It retries with the retry package, and imports nothing else of the
+// provider's.
 package mlflow
 
 import (

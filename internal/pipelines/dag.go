@@ -9,6 +9,9 @@
 // templates), step_*.go (a step's schema, values and checks),
 // run_settings.go (exit handler, deadlines, artifact repository), cron.go,
 // trigger.go, pipeline.go (the resource's CRUD) and pipeline_schema.go.
+//
+// It imports conns, diags, kube, mlflow, tfval, validate and workload,
+// never another resource family.
 package pipelines
 
 import (

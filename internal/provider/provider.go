@@ -1,5 +1,8 @@
 // Package provider is the mlops Terraform provider: its configuration and the
 // list of resources and data sources of every backend family.
+//
+// It imports the families (actions, pipelines, registry, serving) and the
+// lower floors; nothing imports it but protocol and the tests.
 package provider
 
 import (

@@ -1,7 +1,9 @@
-// Package registry implements the MLflow Model Registry family: the
-// resources mlops_registered_model, mlops_model_version and
-// mlops_model_alias, and the data sources mlops_registered_model,
-// mlops_model_version and mlops_model_versions.
+// Package registry implements the MLflow Model Registry family: the resources
+// mlops_registered_model, mlops_model_version, mlops_model_alias and
+// mlops_registry_webhook (MLflow's registry webhooks), and the data sources
+// mlops_registered_model, mlops_model_version and mlops_model_versions. It
+// imports conns, diags, mlflow, retry, tfval and validate, never another
+// resource family.
 package registry
 
 import (

@@ -1,5 +1,9 @@
-// Package serving implements mlops_endpoint and its data source: models
-// served by KServe InferenceServices through the Kubernetes API.
+// Package serving implements mlops_endpoint and its data source (models
+// served by KServe InferenceServices, with canaries and progressive
+// rollouts) and mlops_serving_runtime (KServe ServingRuntimes and
+// ClusterServingRuntimes), through the Kubernetes API. It imports conns,
+// diags, kube, mlflow, retry, tfval, validate and workload, never another
+// resource family.
 package serving
 
 import (

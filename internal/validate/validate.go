@@ -1,5 +1,7 @@
 // Package validate holds the provider's plan-time validators. Each error
 // names the attribute, says what is wrong with the value and how to fix it.
+//
+// It imports none of the provider's packages.
 package validate
 
 import (

@@ -3,7 +3,7 @@
 // tolerations, and container resources (requests and limits). Each piece has
 // its schema attribute, its Go value, the conversions from and to framework
 // values, and its rendering into (and reading from) the unstructured maps
-// the Kubernetes API takes. It imports only tfval and validate.
+// the Kubernetes API takes. It imports kube, tfval and validate only.
 package workload
 
 import (
