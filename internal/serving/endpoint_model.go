@@ -93,14 +93,37 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	m.Labels = tfval.MapOrNull(live.Labels, m.Labels)
 	m.Annotations = tfval.MapOrNull(live.Annotations, m.Annotations)
 
-	var prior modelModel
-	if !m.Model.IsNull() && !m.Model.IsUnknown() {
-		d.Append(m.Model.As(ctx, &prior, basetypes.ObjectAsOptions{})...)
-	} else {
-		prior = modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes),
-			EnvFromSecrets: types.MapNull(workload.SecretKeyType), Args: types.ListNull(types.StringType)}
+	m.Model = flattenModel(ctx, live.Model, priorModel(ctx, m.Model, d), owned, d)
+	flattenRunning(ctx, live, m, d)
+	m.Canary = flattenCanary(live, d)
+	m.Scaling = flattenScaling(live.Scaling, m.Scaling, owned["scaling"])
+	m.Logger = flattenLogger(live.Logger)
+	m.Batcher = flattenBatcher(live.Batcher)
+	if m.WaitForReady.IsNull() || m.WaitForReady.IsUnknown() {
+		m.WaitForReady = types.BoolValue(true)
 	}
-	lm := live.Model
+	if m.Rollout.IsUnknown() {
+		m.Rollout = types.ObjectNull(map[string]attr.Type{"steps": types.ListType{ElemType: types.Int64Type}, "interval": types.StringType})
+	}
+	flattenStatus(obj, m)
+}
+
+// priorModel is the model block the state (or the plan) had: all null when
+// it had none, or when it is not known yet.
+func priorModel(ctx context.Context, o types.Object, d *diag.Diagnostics) modelModel {
+	if !o.IsNull() && !o.IsUnknown() {
+		var prior modelModel
+		d.Append(o.As(ctx, &prior, basetypes.ObjectAsOptions{})...)
+		return prior
+	}
+	return modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes),
+		EnvFromSecrets: types.MapNull(workload.SecretKeyType), Args: types.ListNull(types.StringType)}
+}
+
+// flattenModel is the model block of the live model lm: its registry
+// references from the annotations (the prior's when the object has none),
+// and env and resources when the prior had them or the provider owns them.
+func flattenModel(ctx context.Context, lm modelSpec, prior modelModel, owned map[string]bool, d *diag.Diagnostics) types.Object {
 	mm := modelModel{
 		RegisteredModel:    optString(lm.Ref.RegisteredModel),
 		Version:            optString(lm.Ref.Version),
@@ -136,53 +159,53 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	if (!prior.Resources.IsNull() || owned["resources"]) && lm.Resources != nil {
 		mm.Resources = workload.ResourcesValue(ctx, lm.Resources, prior.Resources, d)
 	}
-	m.Model = objectValue(modelAttrTypes, mm, d)
-	flattenRunning(ctx, live, m, d)
+	return objectValue(modelAttrTypes, mm, d)
+}
 
-	if live.Canary != nil {
-		lc := live.Canary
-		cm := canaryModel{
-			RegisteredModel:    optString(lc.Ref.RegisteredModel),
-			Version:            optString(lc.Ref.Version),
-			Alias:              optString(lc.Ref.Alias),
-			StorageURI:         optString(lc.Ref.StorageURI),
-			TrafficPercent:     types.Int64Value(live.CanaryPercent),
-			ResolvedVersion:    optString(lc.Ref.ResolvedVersion),
-			ResolvedStorageURI: types.StringValue(lc.StorageURI),
-		}
-		if lc.Ref == (registryRefSpec{}) {
-			cm.StorageURI = optString(lc.StorageURI)
-		}
-		m.Canary = objectValue(canaryAttrTypes, cm, d)
-	} else {
-		m.Canary = types.ObjectNull(canaryAttrTypes)
+// flattenCanary is the canary block of the live object: null without a
+// canary.
+func flattenCanary(live endpointSpec, d *diag.Diagnostics) types.Object {
+	lc := live.Canary
+	if lc == nil {
+		return types.ObjectNull(canaryAttrTypes)
 	}
+	cm := canaryModel{
+		RegisteredModel:    optString(lc.Ref.RegisteredModel),
+		Version:            optString(lc.Ref.Version),
+		Alias:              optString(lc.Ref.Alias),
+		StorageURI:         optString(lc.Ref.StorageURI),
+		TrafficPercent:     types.Int64Value(live.CanaryPercent),
+		ResolvedVersion:    optString(lc.Ref.ResolvedVersion),
+		ResolvedStorageURI: types.StringValue(lc.StorageURI),
+	}
+	if lc.Ref == (registryRefSpec{}) {
+		cm.StorageURI = optString(lc.StorageURI)
+	}
+	return objectValue(canaryAttrTypes, cm, d)
+}
 
-	m.Scaling = flattenScaling(live.Scaling, m.Scaling, owned["scaling"])
-	if l := live.Logger; l != nil {
-		headers := tfval.ListOrNull(l.MetadataHeaders, types.ListNull(types.StringType))
-		mode := l.Mode
-		if mode == "" {
-			mode = "all" // KServe's default
-		}
-		m.Logger = types.ObjectValueMust(loggerAttrTypes, map[string]attr.Value{"url": types.StringValue(l.URL), "mode": types.StringValue(mode), "metadata_headers": headers})
-	} else {
-		m.Logger = types.ObjectNull(loggerAttrTypes)
+// flattenLogger is the logger block: null without payload logging, and the
+// mode KServe defaults to when none is set.
+func flattenLogger(l *loggerSpec) types.Object {
+	if l == nil {
+		return types.ObjectNull(loggerAttrTypes)
 	}
-	if b := live.Batcher; b != nil {
-		m.Batcher = types.ObjectValueMust(batcherAttrTypes, map[string]attr.Value{
-			"max_batch_size": types.Int64PointerValue(b.MaxBatchSize), "max_latency": types.Int64PointerValue(b.MaxLatency), "timeout": types.Int64PointerValue(b.Timeout),
-		})
-	} else {
-		m.Batcher = types.ObjectNull(batcherAttrTypes)
+	headers := tfval.ListOrNull(l.MetadataHeaders, types.ListNull(types.StringType))
+	mode := l.Mode
+	if mode == "" {
+		mode = "all" // KServe's default
 	}
-	if m.WaitForReady.IsNull() || m.WaitForReady.IsUnknown() {
-		m.WaitForReady = types.BoolValue(true)
+	return types.ObjectValueMust(loggerAttrTypes, map[string]attr.Value{"url": types.StringValue(l.URL), "mode": types.StringValue(mode), "metadata_headers": headers})
+}
+
+// flattenBatcher is the batcher block: null without request batching.
+func flattenBatcher(b *batcherSpec) types.Object {
+	if b == nil {
+		return types.ObjectNull(batcherAttrTypes)
 	}
-	if m.Rollout.IsUnknown() {
-		m.Rollout = types.ObjectNull(map[string]attr.Type{"steps": types.ListType{ElemType: types.Int64Type}, "interval": types.StringType})
-	}
-	flattenStatus(obj, m)
+	return types.ObjectValueMust(batcherAttrTypes, map[string]attr.Value{
+		"max_batch_size": types.Int64PointerValue(b.MaxBatchSize), "max_latency": types.Int64PointerValue(b.MaxLatency), "timeout": types.Int64PointerValue(b.Timeout),
+	})
 }
 
 // flattenStatus copies the computed status attributes.
