@@ -111,16 +111,12 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan pipelineModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Create }, defaultPipelineWait, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultPipelineWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	p := expand(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -169,16 +165,12 @@ func (r *pipelineResource) Create(ctx context.Context, req resource.CreateReques
 
 func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromRead(ctx, req, resp)...) }()
-	var state pipelineModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Read }, defaultPipelineWait, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultPipelineWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
 	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, ns, name)
@@ -213,17 +205,14 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, state pipelineModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Update }, defaultPipelineWait, &resp.Diagnostics)
+	defer cancel()
+	var state pipelineModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultPipelineWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	p := expand(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -260,16 +249,12 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 }
 
 func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state pipelineModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Delete }, defaultPipelineWait, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultPipelineWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
 	// The schedule and the trigger first, so that neither starts a run of a

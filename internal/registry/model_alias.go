@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
@@ -95,16 +96,12 @@ func (r *modelAliasResource) ModifyPlan(_ context.Context, req resource.ModifyPl
 
 func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan modelAliasModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, alias, version := plan.ModelName.ValueString(), plan.Alias.ValueString(), plan.Version.ValueString()
 	id := name + "@" + alias
@@ -131,16 +128,12 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromRead(ctx, req, resp)...) }()
-	var state modelAliasModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, alias := state.ModelName.ValueString(), state.Alias.ValueString()
 	if !r.readInto(ctx, c, name, alias, &state, &resp.Diagnostics) {
@@ -155,16 +148,12 @@ func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest,
 
 func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan modelAliasModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, alias := plan.ModelName.ValueString(), plan.Alias.ValueString()
 	if err := c.SetAlias(ctx, name, alias, plan.Version.ValueString()); err != nil {
@@ -181,16 +170,12 @@ func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state modelAliasModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, alias := state.ModelName.ValueString(), state.Alias.ValueString()
 	if err := c.DeleteAlias(ctx, name, alias); err != nil && !mlflow.IsNotFound(err) {

@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
@@ -192,16 +193,12 @@ func (r *modelVersionResource) ModifyPlan(_ context.Context, req resource.Modify
 
 func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan modelVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Create }, defaultVersionReadyWait, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultVersionReadyWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	in := versionCreateInput(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -216,16 +213,12 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromRead(ctx, req, resp)...) }()
-	var state modelVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, version := state.ModelName.ValueString(), state.Version.ValueString()
 	if !r.readInto(ctx, c, name, version, &state, &resp.Diagnostics) {
@@ -240,17 +233,14 @@ func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadReques
 
 func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, state modelVersionModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
+	var state modelVersionModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, version := state.ModelName.ValueString(), state.Version.ValueString()
 	id := name + "/" + version
@@ -300,16 +290,12 @@ func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRe
 }
 
 func (r *modelVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state modelVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name, version := state.ModelName.ValueString(), state.Version.ValueString()
 	if err := c.DeleteModelVersion(ctx, name, version); err != nil && !mlflow.IsNotFound(err) {

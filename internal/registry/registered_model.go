@@ -15,6 +15,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
@@ -124,16 +125,12 @@ func (r *registeredModelResource) ModifyPlan(ctx context.Context, req resource.M
 
 func (r *registeredModelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan registeredModelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := plan.Name.ValueString()
 	tags := tfval.StringMapOf(ctx, plan.Tags, &resp.Diagnostics)
@@ -181,16 +178,12 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromRead(ctx, req, resp)...) }()
-	var state registeredModelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := state.Name.ValueString()
 	if name == "" {
@@ -210,17 +203,14 @@ func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadReq
 
 func (r *registeredModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, state registeredModelModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
+	var state registeredModelModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := state.Name.ValueString()
 	if newName := plan.Name.ValueString(); newName != name {
@@ -266,16 +256,12 @@ func (r *registeredModelResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *registeredModelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state registeredModelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	name := state.Name.ValueString()
 	versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))

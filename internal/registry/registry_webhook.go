@@ -20,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
@@ -159,17 +160,14 @@ func (r *registryWebhookResource) ModifyPlan(ctx context.Context, req resource.M
 
 func (r *registryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, config registryWebhookModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
+	var config registryWebhookModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	in := webhookInput(ctx, plan)
 	in.Secret = secretOf(plan, config)
@@ -184,16 +182,12 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromRead(ctx, req, resp)...) }()
-	var state registryWebhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	w, err := c.GetWebhook(ctx, state.ID.ValueString())
 	if mlflow.IsNotFound(err) {
@@ -211,18 +205,15 @@ func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadReq
 
 func (r *registryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, state, config registryWebhookModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
+	var state, config registryWebhookModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	in := webhookInput(ctx, plan)
 	description := plan.Description.ValueString() // "" clears it
@@ -242,16 +233,12 @@ func (r *registryWebhookResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *registryWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state registryWebhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := r.client(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	if err := c.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !mlflow.IsNotFound(err) {
 		diags.AddAPIError(&resp.Diagnostics, "deleting", registryWebhookKind, state.ID.ValueString(), err)
 	}

@@ -81,16 +81,12 @@ func (r *endpointResource) kube(d *diag.Diagnostics) *kube.Client { return conns
 
 func (r *endpointResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan endpointModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *endpointModel) conns.Timeout { return m.Timeouts.Create }, defaultEndpointWait, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultEndpointWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	r.resolveModels(ctx, &plan, false, &resp.Diagnostics)
 	spec := expand(ctx, plan, &resp.Diagnostics)
@@ -159,16 +155,12 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 
 func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(endpointIdentity.FromRead(ctx, req, resp)...) }()
-	var state endpointModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *endpointModel) conns.Timeout { return m.Timeouts.Read }, 5*time.Minute, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, 5*time.Minute)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
 	obj, err := c.Get(ctx, InferenceServiceGVR, ns, name)
@@ -190,17 +182,14 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *endpointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(endpointIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan, state endpointModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *endpointModel) conns.Timeout { return m.Timeouts.Update }, defaultEndpointWait, &resp.Diagnostics)
+	defer cancel()
+	var state endpointModel
 	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultEndpointWait)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	r.resolveModels(ctx, &plan, false, &resp.Diagnostics)
 	want := expand(ctx, plan, &resp.Diagnostics)
@@ -273,16 +262,12 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 const privateWaitUnconfirmed = "wait_unconfirmed"
 
 func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state endpointModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *endpointModel) conns.Timeout { return m.Timeouts.Delete }, defaultEndpointDelete, &resp.Diagnostics)
+	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultEndpointDelete)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
 	var still *kube.StillThereError

@@ -84,16 +84,12 @@ func (r *runtimeResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 
 func (r *runtimeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan runtimeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Create }, defaultRuntimeTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := conns.Kube(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Create(ctx, defaultRuntimeTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -123,16 +119,12 @@ func (r *runtimeResource) apply(ctx context.Context, c *kube.Client, spec runtim
 
 func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromRead(ctx, req, resp)...) }()
-	var state runtimeModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Read }, defaultRuntimeTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := conns.Kube(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Read(ctx, defaultRuntimeTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	spec := runtimeSpec{Name: state.Name.ValueString()}
 	if !state.ClusterWide.ValueBool() {
@@ -154,16 +146,12 @@ func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, re
 
 func (r *runtimeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	var plan runtimeModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Update }, defaultRuntimeTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := conns.Kube(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := plan.Timeouts.Update(ctx, defaultRuntimeTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
@@ -174,16 +162,12 @@ func (r *runtimeResource) Update(ctx context.Context, req resource.UpdateRequest
 }
 
 func (r *runtimeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	var state runtimeModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
+	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Delete }, defaultRuntimeTimeout, &resp.Diagnostics)
+	defer cancel()
 	c := conns.Kube(r.data, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	timeout, d := state.Timeouts.Delete(ctx, defaultRuntimeTimeout)
-	resp.Diagnostics.Append(d...)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 
 	spec := expandRuntime(ctx, state, &resp.Diagnostics)
 	var still *kube.StillThereError
