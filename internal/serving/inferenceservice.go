@@ -177,84 +177,134 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		annotations[k] = v
 	}
 	predictor := e.podSettings()
-	if s := e.Scaling; s != nil {
-		setInt(predictor, "minReplicas", s.MinReplicas)
-		setInt(predictor, "maxReplicas", s.MaxReplicas)
-		setInt(predictor, "scaleTarget", s.Target)
-		if s.Metric != "" {
-			predictor["scaleMetric"] = s.Metric
-		}
-		if s.Class != "" {
-			annotations[annotationAutoscalerClass] = s.Class
-		}
-		if p := s.Prometheus; p != nil {
-			predictor["autoScaling"] = p.toMap()
-		}
-	}
+	e.renderScaling(predictor, annotations)
 	spec := map[string]any{"predictor": predictor}
 	if t := e.Transformer; t != nil {
-		ann := map[string]any{annotationModelHash: t.hash()}
-		if e.Scaling != nil && e.Scaling.Class == scalingClassKEDA {
-			// KServe applies the object's autoscaler class to every
-			// component, and a transformer has no Prometheus query of its
-			// own (KServe would make an invalid ScaledObject): it scales with
-			// KServe's default HPA. A component's annotation wins over the object's.
-			ann[annotationAutoscalerClass] = scalingClassHPA
-		}
-		spec["transformer"] = t.toMap(ann)
+		spec["transformer"] = e.renderTransformer(t)
 	}
 	if l := e.Logger; l != nil {
-		logger := map[string]any{"url": l.URL}
-		if l.Mode != "" {
-			logger["mode"] = l.Mode
-		}
-		if len(l.MetadataHeaders) > 0 {
-			logger["metadataHeaders"] = toAnyList(l.MetadataHeaders)
-		}
-		predictor["logger"] = logger
+		predictor["logger"] = l.toMap()
 	}
 	if b := e.Batcher; b != nil {
-		batcher := map[string]any{}
-		setInt(batcher, "maxBatchSize", b.MaxBatchSize)
-		setInt(batcher, "maxLatency", b.MaxLatency)
-		setInt(batcher, "timeout", b.Timeout)
-		predictor["batcher"] = batcher
+		predictor["batcher"] = b.toMap()
 	}
 	if e.Mode == ModeKnative {
-		if ref := e.Model.Ref; ref != (registryRefSpec{}) {
-			annotations[annotationModelRef] = mustJSON(ref)
-		}
-		if e.Canary == nil {
-			e.Model.renderInto(predictor, false)
-		} else {
-			// The canary is the newest revision and takes canaryTrafficPercent;
-			// the last rolled-out revision (the model) keeps the rest.
-			e.Canary.renderInto(predictor, false)
-			predictor["canaryTrafficPercent"] = e.CanaryPercent
-			annotations[annotationStableStorageURI] = e.Model.StorageURI
-			if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
-				annotations[annotationCanaryRef] = mustJSON(ref)
-			}
-		}
+		e.renderKnativeModels(predictor, annotations)
 	} else {
-		if e.PredictorName != "" {
-			predictor["name"] = e.PredictorName
-		}
-		e.Model.renderInto(predictor, false)
-		predictor["annotations"] = e.predictorAnnotations(e.Model)
-		if e.Canary != nil {
-			canary := e.podSettings()
-			canary["name"] = e.canaryName()
-			canary["annotations"] = e.predictorAnnotations(*e.Canary)
-			e.Canary.renderInto(canary, true)
-			if e.CanaryPercent == 0 {
-				// KServe gives a canary ceil(stable replicas × share) replicas:
-				// none at 0%. A dark launch still runs one.
-				canary["minReplicas"] = int64(1)
-			}
-			spec["canary"] = []any{map[string]any{"predictor": canary, "trafficPercent": e.CanaryPercent}}
-		}
+		e.renderStandardModels(spec, predictor)
 	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "serving.kserve.io/v1beta1",
+		"kind":       "InferenceService",
+		"metadata":   e.metadata(annotations),
+		"spec":       spec,
+	}}
+}
+
+// renderScaling sets the replicas, the metric and KEDA's Prometheus query
+// on the predictor, and the autoscaler class in the object's annotations.
+func (e endpointSpec) renderScaling(predictor, annotations map[string]any) {
+	s := e.Scaling
+	if s == nil {
+		return
+	}
+	setInt(predictor, "minReplicas", s.MinReplicas)
+	setInt(predictor, "maxReplicas", s.MaxReplicas)
+	setInt(predictor, "scaleTarget", s.Target)
+	if s.Metric != "" {
+		predictor["scaleMetric"] = s.Metric
+	}
+	if s.Class != "" {
+		annotations[annotationAutoscalerClass] = s.Class
+	}
+	if p := s.Prometheus; p != nil {
+		predictor["autoScaling"] = p.toMap()
+	}
+}
+
+// renderTransformer is spec.transformer, annotated with the hash of what
+// its pods run.
+func (e endpointSpec) renderTransformer(t *transformerSpec) map[string]any {
+	ann := map[string]any{annotationModelHash: t.hash()}
+	if e.Scaling != nil && e.Scaling.Class == scalingClassKEDA {
+		// KServe applies the object's autoscaler class to every
+		// component, and a transformer has no Prometheus query of its
+		// own (KServe would make an invalid ScaledObject): it scales with
+		// KServe's default HPA. A component's annotation wins over the object's.
+		ann[annotationAutoscalerClass] = scalingClassHPA
+	}
+	return t.toMap(ann)
+}
+
+// toMap is predictor.logger.
+func (l *loggerSpec) toMap() map[string]any {
+	logger := map[string]any{"url": l.URL}
+	if l.Mode != "" {
+		logger["mode"] = l.Mode
+	}
+	if len(l.MetadataHeaders) > 0 {
+		logger["metadataHeaders"] = toAnyList(l.MetadataHeaders)
+	}
+	return logger
+}
+
+// toMap is predictor.batcher.
+func (b *batcherSpec) toMap() map[string]any {
+	batcher := map[string]any{}
+	setInt(batcher, "maxBatchSize", b.MaxBatchSize)
+	setInt(batcher, "maxLatency", b.MaxLatency)
+	setInt(batcher, "timeout", b.Timeout)
+	return batcher
+}
+
+// renderKnativeModels sets what the one predictor serves in Knative mode:
+// the model, or the canary as the newest revision with its share of
+// traffic. The registry references are object annotations.
+func (e endpointSpec) renderKnativeModels(predictor, annotations map[string]any) {
+	if ref := e.Model.Ref; ref != (registryRefSpec{}) {
+		annotations[annotationModelRef] = mustJSON(ref)
+	}
+	if e.Canary == nil {
+		e.Model.renderInto(predictor, false)
+		return
+	}
+	// The canary is the newest revision and takes canaryTrafficPercent;
+	// the last rolled-out revision (the model) keeps the rest.
+	e.Canary.renderInto(predictor, false)
+	predictor["canaryTrafficPercent"] = e.CanaryPercent
+	annotations[annotationStableStorageURI] = e.Model.StorageURI
+	if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
+		annotations[annotationCanaryRef] = mustJSON(ref)
+	}
+}
+
+// renderStandardModels sets what the predictors serve in Standard mode: the
+// model on the stable predictor and the canary, if any, as a predictor of
+// its own in spec.canary, each with its predictor annotations.
+func (e endpointSpec) renderStandardModels(spec, predictor map[string]any) {
+	if e.PredictorName != "" {
+		predictor["name"] = e.PredictorName
+	}
+	e.Model.renderInto(predictor, false)
+	predictor["annotations"] = e.predictorAnnotations(e.Model)
+	if e.Canary == nil {
+		return
+	}
+	canary := e.podSettings()
+	canary["name"] = e.canaryName()
+	canary["annotations"] = e.predictorAnnotations(*e.Canary)
+	e.Canary.renderInto(canary, true)
+	if e.CanaryPercent == 0 {
+		// KServe gives a canary ceil(stable replicas × share) replicas:
+		// none at 0%. A dark launch still runs one.
+		canary["minReplicas"] = int64(1)
+	}
+	spec["canary"] = []any{map[string]any{"predictor": canary, "trafficPercent": e.CanaryPercent}}
+}
+
+// metadata is the object's name, namespace, annotations and the user's
+// labels.
+func (e endpointSpec) metadata(annotations map[string]any) map[string]any {
 	metadata := map[string]any{
 		"name":        e.Name,
 		"namespace":   e.Namespace,
@@ -267,12 +317,7 @@ func (e endpointSpec) toObject() *unstructured.Unstructured {
 		}
 		metadata["labels"] = labels
 	}
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "serving.kserve.io/v1beta1",
-		"kind":       "InferenceService",
-		"metadata":   metadata,
-		"spec":       spec,
-	}}
+	return metadata
 }
 
 // predictorAnnotations are a Standard predictor's: its registry reference
