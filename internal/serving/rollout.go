@@ -28,40 +28,17 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 	stable.Canary = nil
 
 	for i, percent := range steps {
-		step := want
-		step.Model = prior.Model
-		newModel := want.Model
-		step.Canary = &newModel
-		step.CanaryPercent = percent
+		step := withCanary(prior, want, percent)
 		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id, "step": i + 1, "percent": percent})
 
 		if _, err := c.Apply(ctx, InferenceServiceGVR, step.toObject()); err != nil {
 			addKubeError(d, "updating", id, err)
 			return r.rollBack(ctx, c, stable), true
 		}
-		reason := ""
-		obj, last, gone, err := waitServing(ctx, c, step)
-		switch {
-		case gone:
+		obj, gone, reason := bakeStep(ctx, c, step, interval)
+		if gone {
 			d.AddError("Error updating endpoint", fmt.Sprintf("The InferenceService %s was deleted during the rollout.", id))
 			return nil, true
-		case err != nil:
-			reason = fmt.Sprintf("not ready in time (%v); last condition: %s: %s", err, last.Reason, last.Message)
-		case last.Failed:
-			reason = fmt.Sprintf("%s: %s", last.Reason, last.Message)
-		default:
-			// Ready: bake, then check again.
-			if err := sleep(ctx, interval); err != nil {
-				reason = fmt.Sprintf("the update timed out while baking: %v", err)
-				break
-			}
-			var rd readiness
-			obj, rd, err = checkServing(ctx, c, step)
-			if err != nil {
-				reason = fmt.Sprintf("reading the endpoint after baking: %v", err)
-			} else if !rd.Ready {
-				reason = fmt.Sprintf("no longer ready after baking for %s: %s: %s", interval, rd.Reason, rd.Message)
-			}
 		}
 		if reason != "" {
 			restored := r.rollBack(ctx, c, stable)
@@ -75,21 +52,60 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 			return restored, true
 		}
 	}
+	return r.promote(ctx, c, prior, want, d)
+}
 
-	// Promote: the new model takes all traffic; the canary goes. In
-	// Standard mode the canary's predictor becomes the stable one under its
-	// own name, so its pods serve on without a restart (KServe removes the
-	// old stable Deployment).
-	// KServe refuses a new predictor name without a new storage URI
-	// (validatePredictorNameChange, v0.20.0): a rollout of new arguments or
-	// a new image of the same model updates the stable predictor instead,
-	// whose pods KServe then replaces.
+// withCanary is want serving prior's model, with want's model as the canary
+// at percent of the traffic: one step of a rollout.
+func withCanary(prior, want endpointSpec, percent int64) endpointSpec {
+	step := want
+	step.Model = prior.Model
+	newModel := want.Model
+	step.Canary = &newModel
+	step.CanaryPercent = percent
+	return step
+}
+
+// bakeStep waits for a rollout step to serve, bakes it for interval and
+// checks that it still serves. It returns the last object read, whether the
+// InferenceService was deleted, and why the step failed ("" when it
+// serves).
+func bakeStep(ctx context.Context, c *kube.Client, step endpointSpec, interval time.Duration) (*unstructured.Unstructured, bool, string) {
+	obj, last, gone, err := waitServing(ctx, c, step)
+	switch {
+	case gone:
+		return obj, true, ""
+	case err != nil:
+		return obj, false, fmt.Sprintf("not ready in time (%v); last condition: %s: %s", err, last.Reason, last.Message)
+	case last.Failed:
+		return obj, false, fmt.Sprintf("%s: %s", last.Reason, last.Message)
+	}
+	// Ready: bake, then check again.
+	if err := sleep(ctx, interval); err != nil {
+		return obj, false, fmt.Sprintf("the update timed out while baking: %v", err)
+	}
+	obj, rd, err := checkServing(ctx, c, step)
+	if err != nil {
+		return obj, false, fmt.Sprintf("reading the endpoint after baking: %v", err)
+	}
+	if !rd.Ready {
+		return obj, false, fmt.Sprintf("no longer ready after baking for %s: %s: %s", interval, rd.Reason, rd.Message)
+	}
+	return obj, false, ""
+}
+
+// promote ends a rollout: the new model takes all traffic; the canary goes.
+// In Standard mode the canary's predictor becomes the stable one under its
+// own name, so its pods serve on without a restart (KServe removes the old
+// stable Deployment).
+// KServe refuses a new predictor name without a new storage URI
+// (validatePredictorNameChange, v0.20.0): a rollout of new arguments or a
+// new image of the same model updates the stable predictor instead, whose
+// pods KServe then replaces.
+func (r *endpointResource) promote(ctx context.Context, c *kube.Client, prior, want endpointSpec, d *diag.Diagnostics) (*unstructured.Unstructured, bool) {
+	id := want.Namespace + "/" + want.Name
 	if want.Mode != ModeKnative && want.Model.StorageURI != prior.Model.StorageURI {
-		last := want
-		last.Model = prior.Model
-		newModel := want.Model
-		last.Canary = &newModel
-		want.PredictorName = last.canaryName()
+		want.PredictorName = withCanary(prior, want, want.CanaryPercent).canaryName()
 	}
 	obj, err := c.Apply(ctx, InferenceServiceGVR, want.toObject())
 	if err != nil {
