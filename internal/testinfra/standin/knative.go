@@ -153,7 +153,27 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 	if obj.GetDeletionTimestamp() != nil || !isKnative(obj) {
 		return 0, nil
 	}
+	state, wait := c.knobs(obj)
+	oldStatus, _, _ := unstructured.NestedMap(obj.Object, "status")
+	status := knativeStatus(obj, oldStatus, state)
+	if reflect.DeepEqual(normalize(oldStatus), normalize(status)) {
+		return requeueAfter(wait), nil
+	}
+	obj = obj.DeepCopy()
+	obj.Object["status"] = status
+	if _, err := ri.UpdateStatus(ctx, obj, metav1.UpdateOptions{FieldManager: controllerFieldManger}); err != nil {
+		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
+			return time.Second, nil // a newer version is queued, or it is gone; KServe may have raced us
+		}
+		return 0, err
+	}
+	return requeueAfter(wait), nil
+}
 
+// knobs reads the stand-in's annotations on the InferenceService: it
+// returns how a model of a storage URI fares now, and how long until the
+// ready delay has passed.
+func (c *KnativeStandIn) knobs(obj *unstructured.Unstructured) (func(string) modelState, time.Duration) {
 	name, ns, gen := obj.GetName(), obj.GetNamespace(), obj.GetGeneration()
 	ann := obj.GetAnnotations()
 	failAll := ann[AnnotationFail] == "true"
@@ -176,8 +196,7 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 	}
 	c.mu.Unlock()
 	wait := time.Until(first.Add(delay))
-
-	state := func(storageURI string) modelState {
+	return func(storageURI string) modelState {
 		switch {
 		case failAll || failURIs[storageURI] || strings.Contains(storageURI, "standin-fail"):
 			return modelState{storageURI: storageURI, failed: true,
@@ -189,16 +208,18 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 		default:
 			return modelState{storageURI: storageURI, ready: true}
 		}
-	}
+	}, wait
+}
+
+func str(m map[string]any, k string) string { s, _ := m[k].(string); return s }
+
+// knativeStatus is the status Knative-mode KServe would report for obj.
+func knativeStatus(obj *unstructured.Unstructured, oldStatus map[string]any, state func(string) modelState) map[string]any {
+	name, ns, gen := obj.GetName(), obj.GetNamespace(), obj.GetGeneration()
 	predictorURI, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri")
 	predictor := state(predictorURI)
-
-	oldStatus, _, _ := unstructured.NestedMap(obj.Object, "status")
 	oldPredictor, _, _ := unstructured.NestedMap(oldStatus, "components", "predictor")
-	str := func(m map[string]any, k string) string { s, _ := m[k].(string); return s }
-
-	rev := func(g int64) string { return fmt.Sprintf("%s-predictor-%05d", name, g) }
-	latest := rev(gen)
+	latest := fmt.Sprintf("%s-predictor-%05d", name, gen)
 	rolledOut := str(oldPredictor, "latestRolledoutRevision")
 	var traffic []any
 	var canary *modelState
@@ -220,7 +241,37 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 			rolledOut = latest
 		}
 	}
+	overall := predictor
+	if canary != nil && !canary.ready {
+		overall = *canary
+	}
+	url := fmt.Sprintf("http://%s.%s.example.com", name, ns)
+	predictorStatus := map[string]any{"url": url, "latestCreatedRevision": latest, "traffic": traffic}
+	if overall.ready || (canary != nil && predictor.ready) {
+		predictorStatus["latestReadyRevision"] = latest
+	}
+	if rolledOut != "" {
+		predictorStatus["latestRolledoutRevision"] = rolledOut
+	}
+	if prev := str(oldPredictor, "latestRolledoutRevision"); prev != "" && prev != rolledOut {
+		predictorStatus["previousRolledoutRevision"] = prev
+	} else if p := str(oldPredictor, "previousRolledoutRevision"); p != "" {
+		predictorStatus["previousRolledoutRevision"] = p
+	}
+	return map[string]any{
+		"observedGeneration": gen,
+		"deploymentMode":     "Knative",
+		"url":                url,
+		"address":            map[string]any{"url": fmt.Sprintf("http://%s-predictor.%s.svc.cluster.local", name, ns)},
+		"conditions":         knativeConditions(oldStatus, overall),
+		"components":         map[string]any{"predictor": predictorStatus},
+		"modelStatus":        knativeModelStatus(overall),
+	}
+}
 
+// knativeConditions are the InferenceService's conditions for the state
+// of what it serves; a condition that did not change keeps its time.
+func knativeConditions(oldStatus map[string]any, overall modelState) []any {
 	now := metav1.Now().UTC().Format(time.RFC3339)
 	oldConds := map[string]map[string]any{}
 	if list, ok := oldStatus["conditions"].([]any); ok {
@@ -247,16 +298,11 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 		}
 		return m
 	}
-	overall := predictor
-	if canary != nil && !canary.ready {
-		overall = *canary
-	}
-	conditions := []any{
-		cond("IngressReady", modelState{ready: true}),
-		cond("PredictorReady", overall),
-		cond("Ready", overall),
-	}
+	return []any{cond("IngressReady", modelState{ready: true}), cond("PredictorReady", overall), cond("Ready", overall)}
+}
 
+// knativeModelStatus is the modelStatus for the state of what is served.
+func knativeModelStatus(overall modelState) map[string]any {
 	transition, active := "UpToDate", "Loaded"
 	switch {
 	case overall.failed:
@@ -271,46 +317,7 @@ func (c *KnativeStandIn) reconcile(ctx context.Context, k key) (time.Duration, e
 	if overall.failed {
 		modelStatus["lastFailureInfo"] = map[string]any{"reason": "ModelLoadFailed", "message": overall.message}
 	}
-
-	url := fmt.Sprintf("http://%s.%s.example.com", name, ns)
-	predictorStatus := map[string]any{
-		"url":                   url,
-		"latestCreatedRevision": latest,
-		"traffic":               traffic,
-	}
-	if overall.ready || (canary != nil && predictor.ready) {
-		predictorStatus["latestReadyRevision"] = latest
-	}
-	if rolledOut != "" {
-		predictorStatus["latestRolledoutRevision"] = rolledOut
-	}
-	if prev := str(oldPredictor, "latestRolledoutRevision"); prev != "" && prev != rolledOut {
-		predictorStatus["previousRolledoutRevision"] = prev
-	} else if p := str(oldPredictor, "previousRolledoutRevision"); p != "" {
-		predictorStatus["previousRolledoutRevision"] = p
-	}
-
-	status := map[string]any{
-		"observedGeneration": gen,
-		"deploymentMode":     "Knative",
-		"url":                url,
-		"address":            map[string]any{"url": fmt.Sprintf("http://%s-predictor.%s.svc.cluster.local", name, ns)},
-		"conditions":         conditions,
-		"components":         map[string]any{"predictor": predictorStatus},
-		"modelStatus":        modelStatus,
-	}
-	if reflect.DeepEqual(normalize(oldStatus), normalize(status)) {
-		return requeueAfter(wait), nil
-	}
-	obj = obj.DeepCopy()
-	obj.Object["status"] = status
-	if _, err := ri.UpdateStatus(ctx, obj, metav1.UpdateOptions{FieldManager: controllerFieldManger}); err != nil {
-		if apierrors.IsConflict(err) || apierrors.IsNotFound(err) {
-			return time.Second, nil // a newer version is queued, or it is gone; KServe may have raced us
-		}
-		return 0, err
-	}
-	return requeueAfter(wait), nil
+	return modelStatus
 }
 
 func requeueAfter(wait time.Duration) time.Duration {
