@@ -189,92 +189,17 @@ var slugRE = regexp.MustCompile(`[^a-z0-9]+`)
 // destroy.
 func (s *suite) run(ctx context.Context, index int, sc scenario) (res result) {
 	res = result{name: sc.name, fault: sc.fault}
-	slug := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(sc.name), "-"), "-")
-	r := &run{sc: sc, dir: filepath.Join(s.work, slug), prefix: fmt.Sprintf("faults-%d-%d", index, time.Now().Unix()%100000), ns: fmt.Sprintf("faults-%d-%d", index, time.Now().Unix()%100000)}
-	_ = os.RemoveAll(r.dir)
-	if err := os.MkdirAll(r.dir, 0o755); err != nil {
-		res.problem = err.Error()
+	r, problem := s.prepare(ctx, index, sc)
+	if problem != "" {
+		res.problem = problem
 		return res
 	}
-	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(r.config()), 0o644); err != nil {
-		res.problem = err.Error()
-		return res
-	}
-	if sc.kind == "endpoints" {
-		if err := s.namespace(ctx, r.ns); err != nil {
-			res.problem = err.Error()
-			return res
-		}
-	}
+	defer s.cleanup(ctx, r, &res)
 	var outputs []string
-	defer func() {
-		if err := s.toxi.renew(ctx, s.proxies); err != nil {
-			res.problem += " (" + err.Error() + ")"
-		}
-		code, out, _ := s.tf(r.dir, "5-destroy", 10*time.Minute, "destroy", "-auto-approve", "-var", "model=v2")
-		res.destroyError = code != 0
-		res.panics += panics(out)
-		if sc.kind == "endpoints" {
-			// What the destroy left (orphans) goes with the namespace.
-			s.deleteNamespace(ctx, r.ns)
-		}
-	}()
-
-	var seen [][]object
-	if sc.before {
-		code, out, err := s.tf(r.dir, "0-before", 10*time.Minute, "apply", "-auto-approve")
-		outputs = append(outputs, out)
-		if err != nil || code != 0 {
-			res.problem = "the apply before the fault failed"
-			return res
-		}
-	}
-	snap, err := s.objects(ctx, r)
-	if err != nil {
-		res.problem = err.Error()
+	seen, start, ok := s.faultApply(ctx, r, &res, &outputs)
+	if !ok {
 		return res
 	}
-	seen = append(seen, snap)
-
-	start := time.Now()
-	for _, x := range sc.toxics {
-		if err := s.toxi.add(ctx, sc.proxy, x); err != nil {
-			res.problem = err.Error()
-			return res
-		}
-	}
-	r.apply, err = s.startTF(r.dir, "1-fault-apply", "apply", "-auto-approve", "-var", "model=v2")
-	if err != nil {
-		res.problem = err.Error()
-		return res
-	}
-	var injectErr error
-	if sc.inject != nil {
-		injectErr = sc.inject(ctx, s, r)
-	}
-	code := r.apply.wait()
-	outputs = append(outputs, r.apply.out.String())
-	res.firstApply = "ok"
-	switch {
-	case code == -1:
-		res.firstApply = "killed"
-	case code != 0:
-		res.firstApply = "error"
-		if line := firstError(r.apply.out.String()); line != "" {
-			res.firstApply += ": " + line
-		}
-	}
-	if injectErr != nil {
-		res.problem = "fault not injected: " + injectErr.Error()
-	}
-	if err := s.toxi.renew(ctx, s.proxies); err != nil {
-		res.problem = err.Error()
-		return res
-	}
-	if snap, err := s.objects(ctx, r); err == nil {
-		seen = append(seen, snap)
-	}
-
 	code, out, _ := s.tf(r.dir, "2-reapply", 15*time.Minute, "apply", "-auto-approve", "-var", "model=v2")
 	outputs = append(outputs, out)
 	res.reapply = code == 0
@@ -282,29 +207,133 @@ func (s *suite) run(ctx context.Context, index int, sc scenario) (res result) {
 	outputs = append(outputs, out)
 	res.planEmpty = code == 0
 	res.seconds = time.Since(start).Seconds()
+	s.count(ctx, r, &res, seen, outputs)
+	return res
+}
 
+// prepare makes the scenario's folder, configuration and namespace; it
+// returns the problem that stops the scenario, or "".
+func (s *suite) prepare(ctx context.Context, index int, sc scenario) (*run, string) {
+	slug := strings.Trim(slugRE.ReplaceAllString(strings.ToLower(sc.name), "-"), "-")
+	r := &run{sc: sc, dir: filepath.Join(s.work, slug), prefix: fmt.Sprintf("faults-%d-%d", index, time.Now().Unix()%100000), ns: fmt.Sprintf("faults-%d-%d", index, time.Now().Unix()%100000)}
+	_ = os.RemoveAll(r.dir)
+	if err := os.MkdirAll(r.dir, 0o755); err != nil {
+		return nil, err.Error()
+	}
+	if err := os.WriteFile(filepath.Join(r.dir, "main.tf"), []byte(r.config()), 0o644); err != nil {
+		return nil, err.Error()
+	}
+	if sc.kind == "endpoints" {
+		if err := s.namespace(ctx, r.ns); err != nil {
+			return nil, err.Error()
+		}
+	}
+	return r, ""
+}
+
+// cleanup heals the proxies and destroys what the scenario made.
+func (s *suite) cleanup(ctx context.Context, r *run, res *result) {
+	if err := s.toxi.renew(ctx, s.proxies); err != nil {
+		res.problem += " (" + err.Error() + ")"
+	}
+	code, out, _ := s.tf(r.dir, "5-destroy", 10*time.Minute, "destroy", "-auto-approve", "-var", "model=v2")
+	res.destroyError = code != 0
+	res.panics += panics(out)
+	if r.sc.kind == "endpoints" {
+		// What the destroy left (orphans) goes with the namespace.
+		s.deleteNamespace(ctx, r.ns)
+	}
+}
+
+// faultApply applies (after the setup apply, if any) with the fault on,
+// then heals the proxies. It returns the objects seen before and after,
+// when the fault began, and false when the scenario cannot go on.
+func (s *suite) faultApply(ctx context.Context, r *run, res *result, outputs *[]string) ([][]object, time.Time, bool) {
+	sc := r.sc
+	var seen [][]object
+	if sc.before {
+		code, out, err := s.tf(r.dir, "0-before", 10*time.Minute, "apply", "-auto-approve")
+		*outputs = append(*outputs, out)
+		if err != nil || code != 0 {
+			res.problem = "the apply before the fault failed"
+			return nil, time.Time{}, false
+		}
+	}
+	snap, err := s.objects(ctx, r)
+	if err != nil {
+		res.problem = err.Error()
+		return nil, time.Time{}, false
+	}
+	seen = append(seen, snap)
+	start := time.Now()
+	for _, x := range sc.toxics {
+		if err := s.toxi.add(ctx, sc.proxy, x); err != nil {
+			res.problem = err.Error()
+			return nil, start, false
+		}
+	}
+	if r.apply, err = s.startTF(r.dir, "1-fault-apply", "apply", "-auto-approve", "-var", "model=v2"); err != nil {
+		res.problem = err.Error()
+		return nil, start, false
+	}
+	var injectErr error
+	if sc.inject != nil {
+		injectErr = sc.inject(ctx, s, r)
+	}
+	res.firstApply = applyOutcome(r.apply.wait(), r.apply.out.String())
+	*outputs = append(*outputs, r.apply.out.String())
+	if injectErr != nil {
+		res.problem = "fault not injected: " + injectErr.Error()
+	}
+	if err := s.toxi.renew(ctx, s.proxies); err != nil {
+		res.problem = err.Error()
+		return nil, start, false
+	}
+	if snap, err := s.objects(ctx, r); err == nil {
+		seen = append(seen, snap)
+	}
+	return seen, start, true
+}
+
+// applyOutcome says how the apply under the fault ended.
+func applyOutcome(code int, out string) string {
+	switch {
+	case code == -1:
+		return "killed"
+	case code != 0:
+		if line := firstError(out); line != "" {
+			return "error: " + line
+		}
+		return "error"
+	}
+	return "ok"
+}
+
+// count compares what is on the server with the state and what was seen
+// before, and runs the scenario's own check.
+func (s *suite) count(ctx context.Context, r *run, res *result, seen [][]object, outputs []string) {
 	final, err := s.objects(ctx, r)
 	if err != nil {
 		res.problem = err.Error()
-		return res
+		return
 	}
 	show := exec.CommandContext(ctx, s.terraform, "-chdir="+r.dir, "show", "-json")
 	show.Env = s.tfEnv(r.dir)
 	showJSON, err := show.Output()
 	if err != nil {
 		res.problem = "terraform show: " + err.Error()
-		return res
+		return
 	}
 	state, err := stateObjects(showJSON)
 	if err != nil {
 		res.problem = err.Error()
-		return res
+		return
 	}
 	res.tally = count(final, state, seen)
 	log, _ := os.ReadFile(filepath.Join(r.dir, "provider.log"))
 	res.panics = panics(append(outputs, string(log))...)
-	if sc.verify != nil {
-		if p := sc.verify(ctx, s, r); p != "" {
+	if r.sc.verify != nil {
+		if p := r.sc.verify(ctx, s, r); p != "" {
 			res.problem = p
 		}
 	}
@@ -313,7 +342,6 @@ func (s *suite) run(ctx context.Context, index int, sc scenario) (res result) {
 	for _, d := range res.tally.Details {
 		s.note("  %s", d)
 	}
-	return res
 }
 
 // objects lists the scenario's objects on its server.
