@@ -91,7 +91,34 @@ type Client struct {
 
 // New builds a client. It fails on a malformed tracking URI or CA file.
 func New(cfg Config) (*Client, error) {
-	raw := strings.TrimSpace(cfg.TrackingURI)
+	base, err := parseTrackingURI(cfg.TrackingURI)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{
+		base:       base,
+		userAgent:  cfg.UserAgent,
+		maxRetries: cfg.MaxRetries,
+		minBackoff: cfg.MinBackoff,
+		maxBackoff: cfg.MaxBackoff,
+		sleep:      retry.Sleep,
+	}
+	c.applyDefaults()
+	c.authHeader, c.secrets = authOf(cfg)
+	if cfg.HTTPClient != nil {
+		c.http = cfg.HTTPClient
+		return c, nil
+	}
+	if c.http, err = newHTTPClient(cfg); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// parseTrackingURI checks the tracking URI: an http or https URL with a
+// host and no credentials. Trailing slashes are dropped.
+func parseTrackingURI(uri string) (*url.URL, error) {
+	raw := strings.TrimSpace(uri)
 	if raw == "" {
 		return nil, errors.New("the tracking URI is empty")
 	}
@@ -108,15 +135,13 @@ func New(cfg Config) (*Client, error) {
 	if base.User != nil {
 		return nil, errors.New("the tracking URI must not carry credentials: set username and password (or token) instead")
 	}
+	return base, nil
+}
 
-	c := &Client{
-		base:       base,
-		userAgent:  cfg.UserAgent,
-		maxRetries: cfg.MaxRetries,
-		minBackoff: cfg.MinBackoff,
-		maxBackoff: cfg.MaxBackoff,
-		sleep:      retry.Sleep,
-	}
+// applyDefaults fills in the user agent, the retries and the backoff
+// bounds that the configuration left out, and keeps the maximum backoff at
+// least the minimum.
+func (c *Client) applyDefaults() {
 	if c.userAgent == "" {
 		c.userAgent = "terraform-provider-mlops"
 	}
@@ -132,25 +157,29 @@ func New(cfg Config) (*Client, error) {
 	if c.maxBackoff < c.minBackoff {
 		c.maxBackoff = c.minBackoff
 	}
+}
 
+// authOf is the Authorization header of the configured credentials (Basic
+// auth wins over a token) and the secrets that must never reach a log line.
+func authOf(cfg Config) (header string, secrets []string) {
 	switch {
 	case cfg.Username != "" || cfg.Password != "":
 		creds := cfg.Username + ":" + cfg.Password
 		enc := base64.StdEncoding.EncodeToString([]byte(creds))
-		c.authHeader = "Basic " + enc
-		c.secrets = append(c.secrets, enc)
+		secrets = append(secrets, enc)
 		if cfg.Password != "" {
-			c.secrets = append(c.secrets, cfg.Password)
+			secrets = append(secrets, cfg.Password)
 		}
+		return "Basic " + enc, secrets
 	case cfg.Token != "":
-		c.authHeader = "Bearer " + cfg.Token
-		c.secrets = append(c.secrets, cfg.Token)
+		return "Bearer " + cfg.Token, append(secrets, cfg.Token)
 	}
+	return "", nil
+}
 
-	if cfg.HTTPClient != nil {
-		c.http = cfg.HTTPClient
-		return c, nil
-	}
+// newHTTPClient builds the HTTP client of the configuration: pooled
+// connections, the TLS settings and the per-attempt timeout.
+func newHTTPClient(cfg Config) (*http.Client, error) {
 	transport := cleanhttp.DefaultPooledTransport()
 	// Keep a connection per concurrent request: go-cleanhttp keeps only
 	// GOMAXPROCS+1 idle connections per host, so at Terraform's
@@ -159,23 +188,9 @@ func New(cfg Config) (*Client, error) {
 	// thousands of sockets in TIME_WAIT for 1000 models).
 	transport.MaxIdleConnsPerHost = maxIdleConnsPerHost
 	if cfg.InsecureSkipVerify || cfg.CACertFile != "" {
-		tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
-		if cfg.InsecureSkipVerify {
-			tlsCfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it (insecure_skip_verify)
-		}
-		if cfg.CACertFile != "" {
-			pem, err := os.ReadFile(cfg.CACertFile)
-			if err != nil {
-				return nil, fmt.Errorf("reading the CA certificate file: %w", err)
-			}
-			pool, err := x509.SystemCertPool()
-			if err != nil || pool == nil {
-				pool = x509.NewCertPool()
-			}
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("the CA certificate file %s holds no PEM certificate", cfg.CACertFile)
-			}
-			tlsCfg.RootCAs = pool
+		tlsCfg, err := tlsConfig(cfg)
+		if err != nil {
+			return nil, err
 		}
 		transport.TLSClientConfig = tlsCfg
 	}
@@ -183,8 +198,31 @@ func New(cfg Config) (*Client, error) {
 	if timeout <= 0 {
 		timeout = DefaultRequestTimeout
 	}
-	c.http = &http.Client{Transport: transport, Timeout: timeout}
-	return c, nil
+	return &http.Client{Transport: transport, Timeout: timeout}, nil
+}
+
+// tlsConfig is the TLS configuration for insecure_skip_verify and a CA
+// file, whose certificates are trusted in addition to the system's.
+func tlsConfig(cfg Config) (*tls.Config, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.InsecureSkipVerify {
+		tlsCfg.InsecureSkipVerify = true //nolint:gosec // the user asked for it (insecure_skip_verify)
+	}
+	if cfg.CACertFile != "" {
+		pem, err := os.ReadFile(cfg.CACertFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the CA certificate file: %w", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("the CA certificate file %s holds no PEM certificate", cfg.CACertFile)
+		}
+		tlsCfg.RootCAs = pool
+	}
+	return tlsCfg, nil
 }
 
 // TrackingURI returns the server's base URI.
