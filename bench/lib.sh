@@ -1,31 +1,31 @@
 #!/usr/bin/env bash
 # Shared helpers of the benches. Source it; do not run it.
 #
-# bench_up starts the bench's own stack (MLflow under .run/mlflow-bench, the
-# local cluster under .run/kube-bench), fresh, unless BENCH_STACK_UP=1 says a
-# calling bench has done so already; it builds the provider from this
-# checkout and points Terraform at it with dev_overrides.
+# bench_up starts the bench's own stack through scripts/stack.sh (MLflow under
+# .run/mlflow-bench, the local cluster under .run/kube-bench), fresh, unless
+# BENCH_STACK_UP=1 says a calling bench has done so already; it builds the
+# provider from this checkout and points Terraform at it with dev_overrides.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$ROOT"
 export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-bench" MLOPS_KUBE_DIR="$RUN_DIR/kube-bench"
 export CHECKPOINT_DISABLE=1
 
-bench_stop() { "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true; "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true; }
+bench_stop() { "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true; }
 
 # bench_up WORKDIR
 bench_up() {
+  local settings
   work=$1
   mkdir -p "$work"
   terraform=$("$ROOT/scripts/install-terraform.sh")
   if [ "${BENCH_STACK_UP:-}" != 1 ]; then
     trap bench_stop EXIT
-    "$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1; "$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
+    "$ROOT/scripts/stack.sh" down >/dev/null 2>&1
     log "starting the bench's stack (log: $work/stack.log)"
-    "$ROOT/scripts/mlflow-server.sh" start >>"$work/stack.log" 2>&1 || { tail -n 30 "$work/stack.log" >&2; die "MLflow did not start"; }
-    "$ROOT/scripts/kube-server.sh" start >>"$work/stack.log" 2>&1 || { tail -n 30 "$work/stack.log" >&2; die "the local cluster did not start"; }
+    "$ROOT/scripts/stack.sh" --servers mlflow,kube up >>"$work/stack.log" 2>&1 || { tail -n 30 "$work/stack.log" >&2; die "the bench's stack did not start"; }
   fi
-  # shellcheck disable=SC1091
-  source "$MLOPS_MLFLOW_DIR/env"; source "$MLOPS_KUBE_DIR/env"
+  settings=$("$ROOT/scripts/stack.sh" env)
+  eval "$settings"
   go build -o "$work/provider/terraform-provider-mlops" .
   cat >"$work/terraformrc" <<CFG
 provider_installation {

@@ -18,10 +18,11 @@
 # killed mid-rollout; toxiproxy (scripts/install-toxiproxy.sh) sits in front
 # of each server and injects latency, resets, timeouts and 429/503 bursts. The
 # suite starts its own MLflow and cluster (state under .run/faults-mlflow and
-# .run/faults-kube), its own toxiproxy, and stops them all at the end. Its
-# configurations, states and logs (Terraform's, the provider's at WARN) are
-# kept under .run/faults/<scenario>/. The driver is cmd/mlops-faults (test
-# infrastructure).
+# .run/faults-kube) and its own toxiproxy (log under .run/faults-kube/toxiproxy,
+# or the reused cluster's folder), all through scripts/stack.sh, and stops them
+# at the end. Its configurations, states and logs (Terraform's, the provider's
+# at WARN) are kept under .run/faults/<scenario>/. The driver is
+# cmd/mlops-faults (test infrastructure).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
@@ -36,57 +37,40 @@ if [ "$reuse" = 1 ]; then
 else
   export MLOPS_MLFLOW_DIR="$RUN_DIR/faults-mlflow" MLOPS_KUBE_DIR="$RUN_DIR/faults-kube"
 fi
-toxi_pid=""
+stack() { "$ROOT/scripts/stack.sh" "$@"; }
 cleanup() {
-  [ -n "$toxi_pid" ] && kill "$toxi_pid" 2>/dev/null || true
-  if [ "$reuse" = 0 ]; then
-    "$ROOT/scripts/mlflow-server.sh" stop >/dev/null 2>&1 || true
-    "$ROOT/scripts/kube-server.sh" stop >/dev/null 2>&1 || true
-  fi
+  # --reuse leaves the servers running; toxiproxy is the suite's own.
+  if [ "$reuse" = 1 ]; then stack --servers toxiproxy stop >/dev/null 2>&1 || true; else stack stop >/dev/null 2>&1 || true; fi
 }
 trap cleanup EXIT
 rm -rf "$work"; mkdir -p "$work/provider"
 
 log "installing tools (cached under .tools/)"
 terraform=$("$ROOT/scripts/install-terraform.sh")
-toxiproxy=$("$ROOT/scripts/install-toxiproxy.sh")
 
 log "building the provider and the driver (cmd/mlops-faults)"
 go build -o "$work/provider/terraform-provider-mlops" .
 go build -o "$work/mlops-faults" ./cmd/mlops-faults
-if [ "$reuse" = 1 ]; then
-  log "using the running servers of $MLOPS_MLFLOW_DIR and $MLOPS_KUBE_DIR"
-  # start returns at once when a server runs already.
-  "$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
-  mlflow_pid=$!
-  "$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
-  kube_pid=$!
-else
-  log "starting MLflow and the cluster (fresh state under .run/faults-*)"
-  "$ROOT/scripts/mlflow-server.sh" clean >/dev/null 2>&1
-  "$ROOT/scripts/kube-server.sh" clean >/dev/null 2>&1
-  "$ROOT/scripts/mlflow-server.sh" start >"$work/mlflow-start.log" 2>&1 &
-  mlflow_pid=$!
-  "$ROOT/scripts/kube-server.sh" start >"$work/kube-start.log" 2>&1 &
-  kube_pid=$!
-fi
 cat >"$work/terraformrc" <<CFG
 provider_installation {
   dev_overrides { "mlopsprovider/mlops" = "$work/provider" }
   direct {}
 }
 CFG
-toxi_port=$(free_port)
-"$toxiproxy" -host 127.0.0.1 -port "$toxi_port" >"$work/toxiproxy.log" 2>&1 &
-toxi_pid=$!
-wait_http "http://127.0.0.1:$toxi_port/version" 30 || die "toxiproxy did not start (log: $work/toxiproxy.log)"
-wait "$mlflow_pid" || { cat "$work/mlflow-start.log" >&2; die "MLflow did not start"; }
-wait "$kube_pid" || { tail -n 30 "$work/kube-start.log" >&2; die "the cluster did not start"; }
+if [ "$reuse" = 1 ]; then
+  # up returns at once for a server that runs already.
+  log "using the running servers of $MLOPS_MLFLOW_DIR and $MLOPS_KUBE_DIR; starting toxiproxy (log: $work/stack.log)"
+else
+  log "starting MLflow, the cluster and toxiproxy (fresh state under .run/faults-*; log: $work/stack.log)"
+  stack down >/dev/null 2>&1
+fi
+stack --servers mlflow,kube,toxiproxy up >"$work/stack.log" 2>&1 || { tail -n 30 "$work/stack.log" >&2; die "the servers did not start"; }
+toxi_api=$(eval "$(stack env)"; echo "$MLOPS_TOXIPROXY_API")
 log "servers up in $(( $(date +%s) - start ))s; running the scenarios"
 
 set +e
 "$work/mlops-faults" --root "$ROOT" --work "$work" --terraform "$terraform" --terraformrc "$work/terraformrc" \
-  --toxiproxy-api "http://127.0.0.1:$toxi_port" --mlflow-dir "$MLOPS_MLFLOW_DIR" --kube-dir "$MLOPS_KUBE_DIR" ${args[@]+"${args[@]}"}
+  --toxiproxy-api "$toxi_api" --mlflow-dir "$MLOPS_MLFLOW_DIR" --kube-dir "$MLOPS_KUBE_DIR" ${args[@]+"${args[@]}"}
 rc=$?
 set -e
 log "fault suite done in $(( $(date +%s) - start ))s (logs: $work/<scenario>/)"

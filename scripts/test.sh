@@ -54,25 +54,22 @@ export CHECKPOINT_DISABLE=1
 export MLOPS_TEST_PYTHON="$TOOLS/mlflow/bin/python"
 export TF_CLI_CONFIG_FILE="$TOOLS/empty.tfrc"
 touch "$TF_CLI_CONFIG_FILE"
-servers() { # servers start|stop|clean NAME
-  MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-$2" "$ROOT/scripts/mlflow-server.sh" "$1"
-  MLOPS_KUBE_DIR="$RUN_DIR/kube-$2" "$ROOT/scripts/kube-server.sh" "$1"
-}
+stack() { "$ROOT/scripts/stack.sh" --name "$@"; } # stack NAME [--servers LIST] up|stop|down|env
 cleanup() {
-  servers stop test >/dev/null 2>&1 || true
-  servers stop tofu >/dev/null 2>&1 || true
+  stack test stop >/dev/null 2>&1 || true
+  stack tofu stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-servers clean test
-servers clean tofu
+stack test down
+stack tofu down
 cli=${MLOPS_TEST_CLI:-both}
 test_servers=""
 if [ "$cli" != opentofu ]; then
-  servers start test >"$RUN_DIR/servers-test.log" 2>&1 &
+  stack test --servers mlflow,kube up >"$RUN_DIR/servers-test.log" 2>&1 &
   test_servers=$!
 fi
 if [ "$cli" != terraform ]; then
-  servers start tofu >"$RUN_DIR/servers-tofu.log" 2>&1 || { cat "$RUN_DIR/servers-tofu.log" >&2; die "starting the OpenTofu run's servers failed"; }
+  stack tofu --servers mlflow,kube up >"$RUN_DIR/servers-tofu.log" 2>&1 || { cat "$RUN_DIR/servers-tofu.log" >&2; die "starting the OpenTofu run's servers failed"; }
 fi
 if [ -n "$test_servers" ]; then
   wait "$test_servers" || { cat "$RUN_DIR/servers-test.log" >&2; die "starting the Terraform run's servers failed"; }
@@ -85,10 +82,7 @@ acceptance() {
   shift 2
   (
     export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-$name" MLOPS_KUBE_DIR="$RUN_DIR/kube-$name"
-    # shellcheck disable=SC1091
-    source "$MLOPS_MLFLOW_DIR/env"
-    # shellcheck disable=SC1091
-    source "$MLOPS_KUBE_DIR/env"
+    eval "$(stack "$name" env)"
     export TF_ACC=1 TF_ACC_TERRAFORM_PATH="$bin"
     go test -count=1 -parallel 4 -timeout 40m "$@"
   )
@@ -126,7 +120,7 @@ if [ $rc -ne 0 ]; then
   log "the Terraform run failed; its servers' logs: $RUN_DIR/mlflow-test/server.log, $RUN_DIR/kube-test/*.log (one per component)"
 fi
 [ $rc -eq 0 ] && [ $tofu_rc -eq 0 ] || exit 1
-servers stop tofu >/dev/null 2>&1 || true
+stack tofu stop >/dev/null 2>&1 || true
 
 if [ $# -eq 0 ] && [ "$cli" != opentofu ]; then
   log "the release: a snapshot built by GoReleaser, installed through a filesystem mirror, planned with Terraform and OpenTofu"
