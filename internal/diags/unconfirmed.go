@@ -33,3 +33,30 @@ func AddCreatedUnconfirmed(d *diag.Diagnostics, summary, kind, id, step string, 
 	d.AddWarning(summary, fmt.Sprintf("The %s %s was created and is recorded in the state, but %s did not finish: %v.\n\n"+
 		"It is not marked tainted, so the next apply does not replace it. %s", kind, id, step, err, next))
 }
+
+// Op is the write an operation makes: where a create and an update differ
+// (a create's follow-up may be only unconfirmed; each has its own
+// timeout), code asks the Op, not a verb string.
+type Op int
+
+// The writes.
+const (
+	Create Op = iota
+	Update
+)
+
+// Verb names the write in messages: "creating", "updating".
+func (o Op) Verb() string {
+	if o == Create {
+		return "creating"
+	}
+	return "updating"
+}
+
+// Timeout is the write's attribute in a timeouts block: "create", "update".
+func (o Op) Timeout() string {
+	if o == Create {
+		return "create"
+	}
+	return "update"
+}

@@ -134,7 +134,7 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 		}
 		if plan.WaitForReady.ValueBool() || i < len(steps)-1 {
 			var unconfirmed bool
-			obj, unconfirmed = r.waitReady(ctx, c, spec, "creating", &resp.Diagnostics)
+			obj, unconfirmed = r.waitReady(ctx, c, spec, diags.Create, &resp.Diagnostics)
 			if unconfirmed {
 				// Recorded, not failed: the next plan resumes the wait.
 				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, []byte(`true`))...)
@@ -237,7 +237,7 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 			return
 		}
 		if plan.WaitForReady.ValueBool() {
-			if waited, _ := r.waitReady(ctx, c, want, "updating", &resp.Diagnostics); waited != nil {
+			if waited, _ := r.waitReady(ctx, c, want, diags.Update, &resp.Diagnostics); waited != nil {
 				obj = waited
 			}
 		}
@@ -284,13 +284,6 @@ func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteReques
 
 func (r *endpointResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	endpointIdentity.ImportNamespaced(ctx, req, resp, "mlops_endpoint", "ml-serving/churn")
-}
-
-func timeoutName(action string) string {
-	if action == "creating" {
-		return "create"
-	}
-	return "update"
 }
 
 // modelChanged reports whether the served model differs (a custom server's

@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
@@ -112,7 +113,7 @@ func (r *endpointResource) promote(ctx context.Context, c *kube.Client, prior, w
 		addKubeError(d, "updating", id, err)
 		return nil, true
 	}
-	if waited, _ := r.waitReady(ctx, c, want, "updating", d); waited != nil {
+	if waited, _ := r.waitReady(ctx, c, want, diags.Update, d); waited != nil {
 		obj = waited
 	}
 	return obj, false
@@ -129,7 +130,7 @@ func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable 
 		return nil
 	}
 	var d diag.Diagnostics
-	if waited, _ := r.waitReady(ctx, c, stable, "updating", &d); waited != nil {
+	if waited, _ := r.waitReady(ctx, c, stable, diags.Update, &d); waited != nil {
 		return waited
 	}
 	return obj

@@ -103,15 +103,15 @@ func (r *runtimeResource) Create(ctx context.Context, req resource.CreateRequest
 		diags.AddKubeError(&resp.Diagnostics, "creating", runtimeObject(spec), spec.id(), err)
 		return
 	}
-	r.apply(ctx, c, spec, "creating", &plan, &resp.Diagnostics)
+	r.apply(ctx, c, spec, diags.Create, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
 // apply server-side-applies spec and records the answer in m.
-func (r *runtimeResource) apply(ctx context.Context, c *kube.Client, spec runtimeSpec, action string, m *runtimeModel, d *diag.Diagnostics) {
+func (r *runtimeResource) apply(ctx context.Context, c *kube.Client, spec runtimeSpec, op diags.Op, m *runtimeModel, d *diag.Diagnostics) {
 	obj, err := c.Apply(ctx, spec.gvr(), spec.toObject())
 	if err != nil {
-		diags.AddKubeError(d, action, runtimeObject(spec), spec.id(), err)
+		diags.AddKubeError(d, op.Verb(), runtimeObject(spec), spec.id(), err)
 		return
 	}
 	flattenRuntime(ctx, runtimeFromObject(obj), m, d)
@@ -157,7 +157,7 @@ func (r *runtimeResource) Update(ctx context.Context, req resource.UpdateRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	r.apply(ctx, c, spec, "updating", &plan, &resp.Diagnostics)
+	r.apply(ctx, c, spec, diags.Update, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 

@@ -40,11 +40,12 @@ var (
 // an error would make Terraform taint the endpoint and replace it on the next
 // apply, though it may be serving. unconfirmed is then true and a warning
 // says so; the endpoint records it, and the next plan resumes the wait.
-func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, action string, d *diag.Diagnostics) (last *unstructured.Unstructured, unconfirmed bool) {
+func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, op diags.Op, d *diag.Diagnostics) (last *unstructured.Unstructured, unconfirmed bool) {
+	action := op.Verb()
 	id := spec.Namespace + "/" + spec.Name
 	last, rd, gone, err := waitServing(ctx, c, spec)
 	switch {
-	case action == "creating" && diags.Unconfirmed(err):
+	case op == diags.Create && diags.Unconfirmed(err):
 		diags.AddCreatedUnconfirmed(d, "Endpoint created, readiness not confirmed", "InferenceService", id, "the wait for it to become ready", err,
 			"The next plan shows `ready` changing, and applying it resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).")
 		return last, true
@@ -54,7 +55,7 @@ func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec e
 		d.AddError(fmt.Sprintf("Error %s endpoint", action),
 			fmt.Sprintf("The InferenceService %s did not become ready in time. Last condition: %s: %s.\n\n"+
 				"The InferenceService exists and is recorded in the state. Raise timeouts.%s, or set wait_for_ready = false to return without waiting.",
-				id, rd.Reason, rd.Message, timeoutName(action)))
+				id, rd.Reason, rd.Message, op.Timeout()))
 	case err != nil:
 		addKubeError(d, action, id, err)
 	case rd.Failed:
