@@ -18,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/action"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/provider"
 	"github.com/hashicorp/terraform-plugin-framework/provider/schema"
@@ -202,6 +203,9 @@ func (p *mlopsProvider) Schema(_ context.Context, _ provider.SchemaRequest, resp
 	}
 }
 
+// Configure reads the provider's settings (each with its environment
+// fallback) into the data every resource, data source and action gets.
+// Clients are built later, when a resource of a family first needs one.
 func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureRequest, resp *provider.ConfigureResponse) {
 	var cfg providerModel
 	resp.Diagnostics.Append(req.Config.Get(ctx, &cfg)...)
@@ -209,80 +213,10 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 		return
 	}
 	data := &conns.ProviderData{Version: p.version}
-
-	m := cfg.MLflow
-	if m == nil {
-		m = &mlflowModel{}
-	}
-	data.MLflow = conns.MLflowSettings{
-		TrackingURI: strings.TrimSpace(str(m.TrackingURI, "MLFLOW_TRACKING_URI")),
-		Token:       str(m.Token, "MLFLOW_TRACKING_TOKEN"),
-		Username:    str(m.Username, "MLFLOW_TRACKING_USERNAME"),
-		Password:    str(m.Password, "MLFLOW_TRACKING_PASSWORD"),
-		CACertFile:  str(m.CACertFile, "MLFLOW_TRACKING_SERVER_CERT_PATH"),
-		MaxRetries:  mlflow.DefaultMaxRetries,
-	}
+	data.MLflow = mlflowSettings(cfg.MLflow, &resp.Diagnostics)
 	ctx = tflog.MaskAllFieldValuesStrings(ctx, nonEmpty(data.MLflow.Token, data.MLflow.Password)...)
-	var err error
-	if data.MLflow.InsecureSkipVerify, err = boolean(m.InsecureSkipVerify, "MLFLOW_TRACKING_INSECURE_TLS"); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("mlflow").AtName("insecure_skip_verify"), "Invalid MLFLOW_TRACKING_INSECURE_TLS", err.Error())
-	}
-	switch {
-	case !m.RequestTimeout.IsNull() && !m.RequestTimeout.IsUnknown():
-		d, _ := time.ParseDuration(m.RequestTimeout.ValueString()) // validated by the schema
-		data.MLflow.RequestTimeout = d
-	case os.Getenv("MLFLOW_HTTP_REQUEST_TIMEOUT") != "":
-		secs, err := strconv.ParseFloat(os.Getenv("MLFLOW_HTTP_REQUEST_TIMEOUT"), 64)
-		if err != nil || secs <= 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("mlflow").AtName("request_timeout"), "Invalid MLFLOW_HTTP_REQUEST_TIMEOUT",
-				"MLFLOW_HTTP_REQUEST_TIMEOUT must be a positive number of seconds, such as 120.")
-		} else {
-			data.MLflow.RequestTimeout = time.Duration(secs * float64(time.Second))
-		}
-	}
-	switch {
-	case !m.MaxRetries.IsNull() && !m.MaxRetries.IsUnknown():
-		data.MLflow.MaxRetries = int(m.MaxRetries.ValueInt64())
-	case os.Getenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES") != "":
-		n, err := strconv.Atoi(os.Getenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES"))
-		if err != nil || n < 0 {
-			resp.Diagnostics.AddAttributeError(path.Root("mlflow").AtName("max_retries"), "Invalid MLFLOW_HTTP_REQUEST_MAX_RETRIES",
-				"MLFLOW_HTTP_REQUEST_MAX_RETRIES must be a whole number of 0 or more, such as 7.")
-		} else {
-			data.MLflow.MaxRetries = n
-		}
-	}
-
-	k := cfg.Kubernetes
-	if k == nil {
-		k = &kubernetesModel{}
-	}
-	data.Kubernetes = conns.KubernetesSettings{
-		ConfigPath:           str(k.ConfigPath, "KUBE_CONFIG_PATH", "KUBECONFIG"),
-		ConfigContext:        str(k.ConfigContext, "KUBE_CTX"),
-		Host:                 str(k.Host, "KUBE_HOST"),
-		Token:                str(k.Token, "KUBE_TOKEN"),
-		ClusterCACertificate: str(k.ClusterCACertificate, "KUBE_CLUSTER_CA_CERT_DATA"),
-		ClientCertificate:    str(k.ClientCertificate, "KUBE_CLIENT_CERT_DATA"),
-		ClientKey:            str(k.ClientKey, "KUBE_CLIENT_KEY_DATA"),
-	}
-	if data.Kubernetes.Insecure, err = boolean(k.Insecure, "KUBE_INSECURE"); err != nil {
-		resp.Diagnostics.AddAttributeError(path.Root("kubernetes").AtName("insecure"), "Invalid KUBE_INSECURE", err.Error())
-	}
-	if k.Exec != nil {
-		e := &conns.ExecSettings{APIVersion: k.Exec.APIVersion.ValueString(), Command: k.Exec.Command.ValueString()}
-		resp.Diagnostics.Append(k.Exec.Args.ElementsAs(ctx, &e.Args, false)...)
-		resp.Diagnostics.Append(k.Exec.Env.ElementsAs(ctx, &e.Env, false)...)
-		data.Kubernetes.Exec = e
-	}
-
-	data.Namespace = str(cfg.Namespace, "MLOPS_NAMESPACE")
-	if data.Namespace == "" {
-		data.Namespace = "default"
-	} else if msg := validate.DNSLabelProblem(data.Namespace); msg != "" {
-		resp.Diagnostics.AddAttributeError(path.Root("namespace"), "Invalid namespace",
-			fmt.Sprintf("The default namespace %q (from namespace or MLOPS_NAMESPACE) %s.", data.Namespace, msg))
-	}
+	data.Kubernetes = kubernetesSettings(ctx, cfg.Kubernetes, &resp.Diagnostics)
+	data.Namespace = namespaceSetting(cfg.Namespace, &resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
@@ -293,6 +227,112 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 	resp.DataSourceData = data
 	resp.ResourceData = data
 	resp.ActionData = data
+}
+
+// mlflowSettings reads the mlflow block, or the MLFLOW_* environment
+// variables where it leaves a setting out.
+func mlflowSettings(m *mlflowModel, d *diag.Diagnostics) conns.MLflowSettings {
+	if m == nil {
+		m = &mlflowModel{}
+	}
+	s := conns.MLflowSettings{
+		TrackingURI: strings.TrimSpace(str(m.TrackingURI, "MLFLOW_TRACKING_URI")),
+		Token:       str(m.Token, "MLFLOW_TRACKING_TOKEN"),
+		Username:    str(m.Username, "MLFLOW_TRACKING_USERNAME"),
+		Password:    str(m.Password, "MLFLOW_TRACKING_PASSWORD"),
+		CACertFile:  str(m.CACertFile, "MLFLOW_TRACKING_SERVER_CERT_PATH"),
+		MaxRetries:  mlflow.DefaultMaxRetries,
+	}
+	var err error
+	if s.InsecureSkipVerify, err = boolean(m.InsecureSkipVerify, "MLFLOW_TRACKING_INSECURE_TLS"); err != nil {
+		d.AddAttributeError(path.Root("mlflow").AtName("insecure_skip_verify"), "Invalid MLFLOW_TRACKING_INSECURE_TLS", err.Error())
+	}
+	if t, ok := requestTimeout(m.RequestTimeout, d); ok {
+		s.RequestTimeout = t
+	}
+	if n, ok := maxRetries(m.MaxRetries, d); ok {
+		s.MaxRetries = n
+	}
+	return s
+}
+
+// requestTimeout is mlflow.request_timeout, else MLFLOW_HTTP_REQUEST_TIMEOUT
+// in seconds; false when neither is set or the variable is invalid.
+func requestTimeout(v types.String, d *diag.Diagnostics) (time.Duration, bool) {
+	switch {
+	case !v.IsNull() && !v.IsUnknown():
+		t, _ := time.ParseDuration(v.ValueString()) // validated by the schema
+		return t, true
+	case os.Getenv("MLFLOW_HTTP_REQUEST_TIMEOUT") != "":
+		secs, err := strconv.ParseFloat(os.Getenv("MLFLOW_HTTP_REQUEST_TIMEOUT"), 64)
+		if err != nil || secs <= 0 {
+			d.AddAttributeError(path.Root("mlflow").AtName("request_timeout"), "Invalid MLFLOW_HTTP_REQUEST_TIMEOUT",
+				"MLFLOW_HTTP_REQUEST_TIMEOUT must be a positive number of seconds, such as 120.")
+			return 0, false
+		}
+		return time.Duration(secs * float64(time.Second)), true
+	}
+	return 0, false
+}
+
+// maxRetries is mlflow.max_retries, else MLFLOW_HTTP_REQUEST_MAX_RETRIES;
+// false when neither is set or the variable is invalid.
+func maxRetries(v types.Int64, d *diag.Diagnostics) (int, bool) {
+	switch {
+	case !v.IsNull() && !v.IsUnknown():
+		return int(v.ValueInt64()), true
+	case os.Getenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES") != "":
+		n, err := strconv.Atoi(os.Getenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES"))
+		if err != nil || n < 0 {
+			d.AddAttributeError(path.Root("mlflow").AtName("max_retries"), "Invalid MLFLOW_HTTP_REQUEST_MAX_RETRIES",
+				"MLFLOW_HTTP_REQUEST_MAX_RETRIES must be a whole number of 0 or more, such as 7.")
+			return 0, false
+		}
+		return n, true
+	}
+	return 0, false
+}
+
+// kubernetesSettings reads the kubernetes block, or the KUBE_* environment
+// variables where it leaves a setting out.
+func kubernetesSettings(ctx context.Context, k *kubernetesModel, d *diag.Diagnostics) conns.KubernetesSettings {
+	if k == nil {
+		k = &kubernetesModel{}
+	}
+	s := conns.KubernetesSettings{
+		ConfigPath:           str(k.ConfigPath, "KUBE_CONFIG_PATH", "KUBECONFIG"),
+		ConfigContext:        str(k.ConfigContext, "KUBE_CTX"),
+		Host:                 str(k.Host, "KUBE_HOST"),
+		Token:                str(k.Token, "KUBE_TOKEN"),
+		ClusterCACertificate: str(k.ClusterCACertificate, "KUBE_CLUSTER_CA_CERT_DATA"),
+		ClientCertificate:    str(k.ClientCertificate, "KUBE_CLIENT_CERT_DATA"),
+		ClientKey:            str(k.ClientKey, "KUBE_CLIENT_KEY_DATA"),
+	}
+	var err error
+	if s.Insecure, err = boolean(k.Insecure, "KUBE_INSECURE"); err != nil {
+		d.AddAttributeError(path.Root("kubernetes").AtName("insecure"), "Invalid KUBE_INSECURE", err.Error())
+	}
+	if k.Exec != nil {
+		e := &conns.ExecSettings{APIVersion: k.Exec.APIVersion.ValueString(), Command: k.Exec.Command.ValueString()}
+		d.Append(k.Exec.Args.ElementsAs(ctx, &e.Args, false)...)
+		d.Append(k.Exec.Env.ElementsAs(ctx, &e.Env, false)...)
+		s.Exec = e
+	}
+	return s
+}
+
+// namespaceSetting is the default namespace: namespace, else
+// MLOPS_NAMESPACE, else default; it must be a DNS label.
+func namespaceSetting(v types.String, d *diag.Diagnostics) string {
+	ns := str(v, "MLOPS_NAMESPACE")
+	if ns == "" {
+		return "default"
+	}
+	if msg := validate.DNSLabelProblem(ns); msg != "" {
+		d.AddAttributeError(path.Root("namespace"), "Invalid namespace",
+			fmt.Sprintf("The default namespace %q (from namespace or MLOPS_NAMESPACE) %s.", ns, msg))
+	}
+	return ns
 }
 
 func (p *mlopsProvider) Resources(_ context.Context) []func() resource.Resource {
