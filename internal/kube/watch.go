@@ -197,29 +197,43 @@ func (f follower) run() {
 			failures++
 			continue
 		}
-		failures = 0
-		if !f.forward(w) {
+		events, ok := f.forward(w)
+		if !ok {
 			return
+		}
+		// A watch that brought something was healthy: the next failure waits
+		// the shortest time again. One that closed with nothing (a proxy or
+		// server that ends streams at once) waits like a failure, or the
+		// follower would LIST in a tight loop until the deadline.
+		if events > 0 {
+			failures = 0
+		} else {
+			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
+				return
+			}
+			failures++
 		}
 	}
 }
 
 // forward sends a watch's events until it closes (true: list again) or ctx
-// ends (false).
-func (f follower) forward(w watch.Interface) bool {
+// ends (false), and counts what it received.
+func (f follower) forward(w watch.Interface) (int, bool) {
 	defer w.Stop()
+	events := 0
 	for ev := range w.ResultChan() {
+		events++
 		if ev.Type == watch.Error {
-			return true // expired or failed: list again
+			return events, true // expired or failed: list again
 		}
 		if ev.Type == watch.Bookmark {
 			continue
 		}
 		if !f.send(watchUpdate{i: f.i, ev: ev}) {
-			return false
+			return events, false
 		}
 	}
-	return true
+	return events, true
 }
 
 // Transient reports whether err is worth retrying: the API server could
