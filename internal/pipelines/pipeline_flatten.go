@@ -50,7 +50,7 @@ func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured
 	m.Parameters = tfval.MapOrNull(params, m.Parameters)
 
 	flattenSteps(ctx, spec, m, d)
-	flattenRunSettings(spec, m, d)
+	flattenRunSettings(ctx, spec, m, d)
 	flattenSchedule(cron, m)
 }
 

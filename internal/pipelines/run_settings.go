@@ -127,13 +127,13 @@ func (r runSettings) render(spec map[string]any) {
 }
 
 // flattenRunSettings reads the settings back from a WorkflowTemplate's spec.
-func flattenRunSettings(spec map[string]any, m *pipelineModel, d *diag.Diagnostics) {
-	m.OnExit = exitValue(readExit(spec), m.OnExit, d)
+func flattenRunSettings(ctx context.Context, spec map[string]any, m *pipelineModel, d *diag.Diagnostics) {
+	m.OnExit = exitValue(ctx, readExit(spec), m.OnExit, d)
 	m.Parallelism = types.Int64PointerValue(kube.Int64(spec, "parallelism"))
 	m.ActiveDeadline = optDuration(kube.Int64(spec, "activeDeadlineSeconds"), m.ActiveDeadline)
 	ttl, _ := spec["ttlStrategy"].(map[string]any)
 	m.TTLAfterFinished = optDuration(kube.Int64(ttl, "secondsAfterCompletion"), m.TTLAfterFinished)
-	m.ArtifactRepository = repositoryValue(readArtifactRepository(spec), m.ArtifactRepository, d)
+	m.ArtifactRepository = repositoryValue(ctx, readArtifactRepository(spec), m.ArtifactRepository, d)
 }
 
 func optDuration(secs *int64, prior types.String) types.String {
@@ -143,14 +143,14 @@ func optDuration(secs *int64, prior types.String) types.String {
 	return durationValue(*secs, prior)
 }
 
-func repositoryValue(r *ArtifactRepository, prior types.Object, d *diag.Diagnostics) types.Object {
+func repositoryValue(ctx context.Context, r *ArtifactRepository, prior types.Object, d *diag.Diagnostics) types.Object {
 	if r == nil {
 		return types.ObjectNull(repositoryAttrTypes)
 	}
 	var rm repositoryModel
 	var pm s3Model
-	if workload.ObjectOf(context.Background(), prior, &rm, d) {
-		workload.ObjectOf(context.Background(), rm.S3, &pm, d)
+	if workload.ObjectOf(ctx, prior, &rm, d) {
+		workload.ObjectOf(ctx, rm.S3, &pm, d)
 	}
 	insecure := types.BoolNull()
 	if r.Insecure || (!pm.Insecure.IsNull() && !pm.Insecure.IsUnknown()) {

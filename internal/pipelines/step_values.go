@@ -84,12 +84,12 @@ func expandExit(ctx context.Context, o types.Object, d *diag.Diagnostics) *Step 
 }
 
 // exitValue is the live exit handler as an on_exit value.
-func exitValue(live *Step, prior types.Object, d *diag.Diagnostics) types.Object {
+func exitValue(ctx context.Context, live *Step, prior types.Object, d *diag.Diagnostics) types.Object {
 	if live == nil {
 		return types.ObjectNull(exitAttrTypes)
 	}
 	var pm exitModel
-	if !workload.ObjectOf(context.Background(), prior, &pm, d) {
+	if !workload.ObjectOf(ctx, prior, &pm, d) {
 		pm = exitModel{Command: types.ListNull(types.StringType), Args: types.ListNull(types.StringType),
 			Env: types.MapNull(types.StringType), EnvFromSecrets: types.MapNull(workload.SecretKeyType)}
 	}
@@ -137,7 +137,7 @@ func stepValue(ctx context.Context, s Step, prior *stepModel, d *diag.Diagnostic
 		"env_from_secrets": workload.SecretKeysValue(s.EnvFromSecrets, p.EnvFromSecrets),
 		"resources":        resourcesValue(s, p.Resources),
 		"retries":          types.Int64PointerValue(s.Retries),
-		"retry":            retryValue(s.Retry, p.Retry, d),
+		"retry":            retryValue(ctx, s.Retry, p.Retry, d),
 		"timeout":          timeout,
 		"outputs":          outputsValue(ctx, s, p.Outputs, d),
 		"inputs":           inputsValue(ctx, s.InputArtifacts, p.Inputs, d),
@@ -194,14 +194,14 @@ func isEmptyResources(attrs map[string]attr.Value) bool {
 	return true
 }
 
-func retryValue(r *Retry, prior types.Object, d *diag.Diagnostics) types.Object {
+func retryValue(ctx context.Context, r *Retry, prior types.Object, d *diag.Diagnostics) types.Object {
 	if r == nil {
 		return types.ObjectNull(retryAttrTypes)
 	}
 	var pm retryModel
 	var pb backoffModel
-	if workload.ObjectOf(context.Background(), prior, &pm, d) {
-		workload.ObjectOf(context.Background(), pm.Backoff, &pb, d)
+	if workload.ObjectOf(ctx, prior, &pm, d) {
+		workload.ObjectOf(ctx, pm.Backoff, &pb, d)
 	}
 	backoff := types.ObjectNull(backoffAttrTypes)
 	if b := r.Backoff; b != nil {

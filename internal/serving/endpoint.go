@@ -292,7 +292,7 @@ func modelChanged(a, b modelSpec) bool {
 	pa, pb := map[string]any{}, map[string]any{}
 	a.renderInto(pa, false)
 	b.renderInto(pb, false)
-	return mustJSON(pa) != mustJSON(pb)
+	return tfval.MustJSON(pa) != tfval.MustJSON(pb)
 }
 
 // isvcObject names InferenceServices in errors.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -106,12 +107,12 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	m.ID = types.StringValue(ns + "/" + name)
 	m.Namespace = types.StringValue(ns)
 	m.DeploymentMode = types.StringValue(live.Mode)
-	m.RegisteredModel = optString(live.Model.Ref.RegisteredModel)
-	m.ModelVersion = optString(live.Model.Ref.ResolvedVersion)
+	m.RegisteredModel = tfval.OptString(live.Model.Ref.RegisteredModel)
+	m.ModelVersion = tfval.OptString(live.Model.Ref.ResolvedVersion)
 	m.StorageURI = types.StringValue(live.Model.StorageURI)
-	m.Format = optString(live.Model.Format) // null for a custom server
-	m.Runtime = optString(live.Model.Runtime)
-	m.Protocol = optString(live.Model.Protocol)
+	m.Format = tfval.OptString(live.Model.Format) // null for a custom server
+	m.Runtime = tfval.OptString(live.Model.Runtime)
+	m.Protocol = tfval.OptString(live.Model.Protocol)
 	m.URL, m.Ready, m.Traffic, m.Conditions = st.URL, st.Ready, st.Traffic, st.Conditions
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
 }

@@ -95,7 +95,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 
 	m.Model = flattenModel(ctx, live.Model, priorModel(ctx, m.Model, d), owned, d)
 	flattenRunning(ctx, live, m, d)
-	m.Canary = flattenCanary(live, d)
+	m.Canary = flattenCanary(ctx, live, d)
 	m.Scaling = flattenScaling(live.Scaling, m.Scaling, owned["scaling"])
 	m.Logger = flattenLogger(live.Logger)
 	m.Batcher = flattenBatcher(live.Batcher)
@@ -125,15 +125,15 @@ func priorModel(ctx context.Context, o types.Object, d *diag.Diagnostics) modelM
 // and env and resources when the prior had them or the provider owns them.
 func flattenModel(ctx context.Context, lm modelSpec, prior modelModel, owned map[string]bool, d *diag.Diagnostics) types.Object {
 	mm := modelModel{
-		RegisteredModel:    optString(lm.Ref.RegisteredModel),
-		Version:            optString(lm.Ref.Version),
-		Alias:              optString(lm.Ref.Alias),
-		StorageURI:         optString(lm.Ref.StorageURI),
-		Format:             optString(lm.Format),
-		FormatVersion:      optString(lm.FormatVersion),
-		Runtime:            optString(lm.Runtime),
-		Protocol:           optString(lm.Protocol),
-		ResolvedVersion:    optString(lm.Ref.ResolvedVersion),
+		RegisteredModel:    tfval.OptString(lm.Ref.RegisteredModel),
+		Version:            tfval.OptString(lm.Ref.Version),
+		Alias:              tfval.OptString(lm.Ref.Alias),
+		StorageURI:         tfval.OptString(lm.Ref.StorageURI),
+		Format:             tfval.OptString(lm.Format),
+		FormatVersion:      tfval.OptString(lm.FormatVersion),
+		Runtime:            tfval.OptString(lm.Runtime),
+		Protocol:           tfval.OptString(lm.Protocol),
+		ResolvedVersion:    tfval.OptString(lm.Ref.ResolvedVersion),
 		ResolvedStorageURI: types.StringValue(lm.StorageURI),
 		Env:                types.MapNull(types.StringType),
 		Resources:          types.ObjectNull(resourcesAttrTypes),
@@ -147,7 +147,7 @@ func flattenModel(ctx context.Context, lm modelSpec, prior modelModel, owned map
 		mm.RegisteredModel, mm.Version, mm.Alias, mm.StorageURI, mm.ResolvedVersion =
 			prior.RegisteredModel, prior.Version, prior.Alias, prior.StorageURI, prior.ResolvedVersion
 	} else if lm.Ref == (registryRefSpec{}) {
-		mm.StorageURI = optString(lm.StorageURI) // an object made elsewhere, imported: storage_uri alone
+		mm.StorageURI = tfval.OptString(lm.StorageURI) // an object made elsewhere, imported: storage_uri alone
 	}
 	if (!prior.Env.IsNull() || owned["env"]) && len(lm.Env) > 0 {
 		mm.Env = tfval.StringMap(lm.Env)
@@ -159,29 +159,29 @@ func flattenModel(ctx context.Context, lm modelSpec, prior modelModel, owned map
 	if (!prior.Resources.IsNull() || owned["resources"]) && lm.Resources != nil {
 		mm.Resources = workload.ResourcesValue(ctx, lm.Resources, prior.Resources, d)
 	}
-	return objectValue(modelAttrTypes, mm, d)
+	return objectValue(ctx, modelAttrTypes, mm, d)
 }
 
 // flattenCanary is the canary block of the live object: null without a
 // canary.
-func flattenCanary(live endpointSpec, d *diag.Diagnostics) types.Object {
+func flattenCanary(ctx context.Context, live endpointSpec, d *diag.Diagnostics) types.Object {
 	lc := live.Canary
 	if lc == nil {
 		return types.ObjectNull(canaryAttrTypes)
 	}
 	cm := canaryModel{
-		RegisteredModel:    optString(lc.Ref.RegisteredModel),
-		Version:            optString(lc.Ref.Version),
-		Alias:              optString(lc.Ref.Alias),
-		StorageURI:         optString(lc.Ref.StorageURI),
+		RegisteredModel:    tfval.OptString(lc.Ref.RegisteredModel),
+		Version:            tfval.OptString(lc.Ref.Version),
+		Alias:              tfval.OptString(lc.Ref.Alias),
+		StorageURI:         tfval.OptString(lc.Ref.StorageURI),
 		TrafficPercent:     types.Int64Value(live.CanaryPercent),
-		ResolvedVersion:    optString(lc.Ref.ResolvedVersion),
+		ResolvedVersion:    tfval.OptString(lc.Ref.ResolvedVersion),
 		ResolvedStorageURI: types.StringValue(lc.StorageURI),
 	}
 	if lc.Ref == (registryRefSpec{}) {
-		cm.StorageURI = optString(lc.StorageURI)
+		cm.StorageURI = tfval.OptString(lc.StorageURI)
 	}
-	return objectValue(canaryAttrTypes, cm, d)
+	return objectValue(ctx, canaryAttrTypes, cm, d)
 }
 
 // flattenLogger is the logger block: null without payload logging, and the
@@ -247,16 +247,8 @@ func ownedFields(owned fieldSet) map[string]bool {
 	return out
 }
 
-// optString is s, or null when empty.
-func optString(s string) types.String {
-	if s == "" {
-		return types.StringNull()
-	}
-	return types.StringValue(s)
-}
-
-func objectValue(attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) types.Object {
-	obj, dd := types.ObjectValueFrom(context.Background(), attrTypes, v)
+func objectValue(ctx context.Context, attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) types.Object {
+	obj, dd := types.ObjectValueFrom(ctx, attrTypes, v)
 	d.Append(dd...)
 	return obj
 }

@@ -69,14 +69,14 @@ func flattenRunning(ctx context.Context, live endpointSpec, m *endpointModel, d 
 	workload.ObjectOf(ctx, m.Container, &priorContainer, d)
 	m.Container = types.ObjectNull(containerAttrTypes)
 	if c := live.Model.Container; c != nil {
-		m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, *c, priorContainer, false, d), d)
+		m.Container = objectValue(ctx, containerAttrTypes, flattenContainer(ctx, *c, priorContainer, false, d), d)
 	}
 	var prior transformerModel
 	workload.ObjectOf(ctx, m.Transformer, &prior, d)
 	m.Transformer = types.ObjectNull(transformerAttrTypes)
 	if t := live.Transformer; t != nil {
 		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, false, d)
-		m.Transformer = objectValue(transformerAttrTypes, transformerModel{c.Image, c.Command, c.Args, c.Port, c.Env, c.EnvFromSecrets, c.Resources,
+		m.Transformer = objectValue(ctx, transformerAttrTypes, transformerModel{c.Image, c.Command, c.Args, c.Port, c.Env, c.EnvFromSecrets, c.Resources,
 			types.Int64PointerValue(t.MinReplicas), types.Int64PointerValue(t.MaxReplicas)}, d)
 	}
 	m.RequestTimeout = flattenSeconds(live.Timeout, m.RequestTimeout)
@@ -96,7 +96,7 @@ func flattenPod(ctx context.Context, p *podSpec, prior types.Object, d *diag.Dia
 		pm = podModel{NodeSelector: types.MapNull(types.StringType), Tolerations: types.ListNull(workload.TolerationType), ImagePullSecrets: types.ListNull(types.StringType)}
 	}
 	return types.ObjectValueMust(podAttrTypes, map[string]attr.Value{
-		"service_account": optString(p.ServiceAccount), "priority_class": optString(p.PriorityClass),
+		"service_account": tfval.OptString(p.ServiceAccount), "priority_class": tfval.OptString(p.PriorityClass),
 		"node_selector": tfval.MapOrNull(p.NodeSelector, pm.NodeSelector), "tolerations": workload.TolerationsValue(p.Tolerations, pm.Tolerations),
 		"image_pull_secrets": tfval.ListOrNull(p.ImagePullSecrets, pm.ImagePullSecrets),
 	})
@@ -148,9 +148,9 @@ func flattenScaling(s *scalingSpec, prior types.Object, owned bool) types.Object
 	return types.ObjectValueMust(scalingAttrTypes, map[string]attr.Value{
 		"min_replicas": types.Int64PointerValue(s.MinReplicas),
 		"max_replicas": types.Int64PointerValue(s.MaxReplicas),
-		"metric":       optString(s.Metric),
+		"metric":       tfval.OptString(s.Metric),
 		"target":       types.Int64PointerValue(s.Target),
-		"class":        optString(s.Class),
+		"class":        tfval.OptString(s.Class),
 		"prometheus":   prometheus,
 	})
 }

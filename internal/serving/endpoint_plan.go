@@ -135,14 +135,14 @@ func (r *endpointResource) resolveModels(ctx context.Context, m *endpointModel, 
 	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
 	if atPlan || mm.ResolvedStorageURI.IsUnknown() {
 		mm.ResolvedVersion, mm.ResolvedStorageURI = r.resolve(ctx, path.Root("model"), mm.RegisteredModel, mm.Version, mm.Alias, mm.StorageURI, mm.Runtime, atPlan, d)
-		m.Model = objectValue(modelAttrTypes, mm, d)
+		m.Model = objectValue(ctx, modelAttrTypes, mm, d)
 	}
 	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
 		var cm canaryModel
 		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
 		if atPlan || cm.ResolvedStorageURI.IsUnknown() {
 			cm.ResolvedVersion, cm.ResolvedStorageURI = r.resolve(ctx, path.Root("canary"), cm.RegisteredModel, cm.Version, cm.Alias, cm.StorageURI, mm.Runtime, atPlan, d)
-			m.Canary = objectValue(canaryAttrTypes, cm, d)
+			m.Canary = objectValue(ctx, canaryAttrTypes, cm, d)
 		}
 	}
 }

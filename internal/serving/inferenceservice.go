@@ -3,12 +3,12 @@ package serving
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
@@ -142,7 +142,7 @@ func (e endpointSpec) hash(m modelSpec) string {
 	if pod := e.podSettings(); len(pod) > 0 {
 		parts = append(parts, pod)
 	}
-	return digest(mustJSON(parts))
+	return digest(tfval.MustJSON(parts))
 }
 
 // digest is a short hex digest of s.
@@ -247,7 +247,7 @@ func (l *loggerSpec) toMap() map[string]any {
 		logger["mode"] = l.Mode
 	}
 	if len(l.MetadataHeaders) > 0 {
-		logger["metadataHeaders"] = toAnyList(l.MetadataHeaders)
+		logger["metadataHeaders"] = tfval.ToAny(l.MetadataHeaders)
 	}
 	return logger
 }
@@ -266,7 +266,7 @@ func (b *batcherSpec) toMap() map[string]any {
 // traffic. The registry references are object annotations.
 func (e endpointSpec) renderKnativeModels(predictor, annotations map[string]any) {
 	if ref := e.Model.Ref; ref != (registryRefSpec{}) {
-		annotations[annotationModelRef] = mustJSON(ref)
+		annotations[annotationModelRef] = tfval.MustJSON(ref)
 	}
 	if e.Canary == nil {
 		e.Model.renderInto(predictor, false)
@@ -278,7 +278,7 @@ func (e endpointSpec) renderKnativeModels(predictor, annotations map[string]any)
 	predictor["canaryTrafficPercent"] = e.CanaryPercent
 	annotations[annotationStableStorageURI] = e.Model.StorageURI
 	if ref := e.Canary.Ref; ref != (registryRefSpec{}) {
-		annotations[annotationCanaryRef] = mustJSON(ref)
+		annotations[annotationCanaryRef] = tfval.MustJSON(ref)
 	}
 }
 
@@ -329,7 +329,7 @@ func (e endpointSpec) metadata(annotations map[string]any) map[string]any {
 func (e endpointSpec) predictorAnnotations(m modelSpec) map[string]any {
 	out := map[string]any{annotationModelHash: e.hash(m)}
 	if m.Ref != (registryRefSpec{}) {
-		out[annotationModelRef] = mustJSON(m.Ref)
+		out[annotationModelRef] = tfval.MustJSON(m.Ref)
 	}
 	return out
 }
@@ -378,18 +378,10 @@ func (m modelSpec) toMap() map[string]any {
 		out["env"] = env
 	}
 	if len(m.Args) > 0 {
-		out["args"] = toAnyList(m.Args)
+		out["args"] = tfval.ToAny(m.Args)
 	}
 	if r := m.Resources.Map(); r != nil {
 		out["resources"] = r
-	}
-	return out
-}
-
-func toAnyList(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, v := range ss {
-		out[i] = v
 	}
 	return out
 }
@@ -398,12 +390,4 @@ func setInt(m map[string]any, k string, v *int64) {
 	if v != nil {
 		m[k] = *v
 	}
-}
-
-func mustJSON(v any) string {
-	data, err := json.Marshal(v)
-	if err != nil {
-		panic(err)
-	}
-	return string(data)
 }

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
@@ -100,10 +101,10 @@ type containerSpec struct {
 func (c containerSpec) toMap(storageURI string) map[string]any {
 	out := map[string]any{"name": kserveContainer, "image": c.Image}
 	if len(c.Command) > 0 {
-		out["command"] = toAnyList(c.Command)
+		out["command"] = tfval.ToAny(c.Command)
 	}
 	if len(c.Args) > 0 {
-		out["args"] = toAnyList(c.Args)
+		out["args"] = tfval.ToAny(c.Args)
 	}
 	if c.Port != nil {
 		out["ports"] = []any{map[string]any{"containerPort": *c.Port, "protocol": "TCP"}}
@@ -186,7 +187,7 @@ func readTransformer(spec map[string]any) *transformerSpec {
 
 // hash is a short digest of what the transformer's pods run.
 func (t transformerSpec) hash() string {
-	return digest(mustJSON(t.toMap(nil)))
+	return digest(tfval.MustJSON(t.toMap(nil)))
 }
 
 // toMap renders spec.predictor.autoScaling: one External Prometheus

@@ -7,6 +7,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
@@ -77,7 +78,7 @@ func TestHashUnchangedWithoutNewSettings(t *testing.T) {
 	e := endpointSpec{Name: "e", Namespace: "ns", Mode: ModeStandard, Labels: map[string]string{"team": "risk"},
 		Model: modelSpec{StorageURI: "s3://m/1", Format: "sklearn", Protocol: "v2", Env: map[string]string{"A": "1"}, Resources: &workload.Resources{CPU: "1"}}}
 	// The digest as the previous provider computed it (its inputs, spelled out).
-	want := digest(mustJSON([]any{map[string]any{"modelFormat": map[string]any{"name": "sklearn"}, "storageUri": "s3://m/1", "protocolVersion": "v2",
+	want := digest(tfval.MustJSON([]any{map[string]any{"modelFormat": map[string]any{"name": "sklearn"}, "storageUri": "s3://m/1", "protocolVersion": "v2",
 		"env": []any{map[string]any{"name": "A", "value": "1"}}, "resources": map[string]any{"requests": map[string]any{"cpu": "1"}, "limits": map[string]any{"cpu": "1"}}},
 		e.Labels, e.Annotations, e.Logger, e.Batcher}))
 	if got := e.hash(e.Model); got != want {

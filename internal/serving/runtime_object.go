@@ -55,7 +55,7 @@ func (s runtimeSpec) toObject() *unstructured.Unstructured {
 	}
 	spec := map[string]any{"supportedModelFormats": formats, "containers": []any{s.Container.toMap("")}}
 	if len(s.Protocols) > 0 {
-		spec["protocolVersions"] = toAnyList(s.Protocols)
+		spec["protocolVersions"] = tfval.ToAny(s.Protocols)
 	}
 	if s.Disabled != nil {
 		spec["disabled"] = *s.Disabled
@@ -123,11 +123,11 @@ func flattenRuntime(ctx context.Context, s runtimeSpec, m *runtimeModel, d *diag
 	m.ID = types.StringValue(s.id())
 	m.Name = types.StringValue(s.Name)
 	m.ClusterWide = types.BoolValue(s.Namespace == "")
-	m.Namespace = optString(s.Namespace)
+	m.Namespace = tfval.OptString(s.Namespace)
 	formats := make([]attr.Value, len(s.Formats))
 	for i, f := range s.Formats {
 		formats[i] = types.ObjectValueMust(runtimeFormatAttrTypes, map[string]attr.Value{
-			"name": types.StringValue(f.Name), "version": optString(f.Version),
+			"name": types.StringValue(f.Name), "version": tfval.OptString(f.Version),
 			"auto_select": types.BoolPointerValue(f.AutoSelect), "priority": types.Int64PointerValue(f.Priority),
 		})
 	}
@@ -135,6 +135,6 @@ func flattenRuntime(ctx context.Context, s runtimeSpec, m *runtimeModel, d *diag
 	m.Protocols = tfval.ListOrNull(s.Protocols, m.Protocols)
 	var prior containerModel
 	workload.ObjectOf(ctx, m.Container, &prior, d)
-	m.Container = objectValue(containerAttrTypes, flattenContainer(ctx, s.Container, prior, true, d), d)
+	m.Container = objectValue(ctx, containerAttrTypes, flattenContainer(ctx, s.Container, prior, true, d), d)
 	m.Disabled = types.BoolPointerValue(s.Disabled)
 }
