@@ -143,7 +143,7 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 
 	tmpl, err := c.Get(ctx, pipelines.WorkflowTemplateGVR, ns, name)
 	if err != nil {
-		if kube.IsNotFound(err) && isObjectNotFound(err) {
+		if kube.IsObjectNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("pipeline"), "Error running pipeline",
 				fmt.Sprintf("The pipeline %s does not exist: there is no WorkflowTemplate %q in namespace %q. "+
 					"Check `pipeline`, or create the pipeline (mlops_pipeline) before the action runs.", id, name, ns))
@@ -241,17 +241,6 @@ func failedDetail(final *unstructured.Unstructured, phase, runID, id, ns, name s
 // runObject names a run in errors.
 var runObject = diags.KubeObject{Kind: "pipeline", APIKind: "Workflow of the pipeline",
 	Resources: "workflows and workflowtemplates (argoproj.io)", Installed: "Argo Workflows"}
-
-// isObjectNotFound tells a missing object from a missing resource type (a
-// 404 for the whole API group: Argo not installed).
-func isObjectNotFound(err error) bool {
-	var se apierrors.APIStatus
-	if !errors.As(err, &se) {
-		return false
-	}
-	d := se.Status().Details
-	return d != nil && d.Name != ""
-}
 
 // submit creates the run, as `argo submit --from workflowtemplate/<name>`
 // does. A create is not idempotent (each makes a run), so it is retried only

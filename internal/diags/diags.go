@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
@@ -84,6 +85,8 @@ func AddKubeError(d *diag.Diagnostics, action string, o KubeObject, id string, e
 	switch msg := err.Error(); {
 	case apierrors.IsNotFound(err) && strings.Contains(msg, "namespaces"):
 		hint = "The namespace does not exist: create it first (for example with the kubernetes provider's kubernetes_namespace)."
+	case kube.IsObjectNotFound(err):
+		hint = fmt.Sprintf("The %s does not exist (deleted outside Terraform?).", o.APIKind)
 	case apierrors.IsNotFound(err):
 		hint = fmt.Sprintf("The API server does not serve %s objects: is %s installed in this cluster?", o.APIKind, o.Installed)
 	case apierrors.IsInvalid(err):

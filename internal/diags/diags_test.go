@@ -3,6 +3,7 @@ package diags
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -32,11 +33,13 @@ func TestAddKubeErrorAdvice(t *testing.T) {
 	o := KubeObject{Kind: "endpoint", APIKind: "InferenceService", Resources: "inferenceservices.serving.kserve.io", Installed: "KServe"}
 	gr := schema.GroupResource{Group: "serving.kserve.io", Resource: "inferenceservices"}
 	for err, want := range map[error]string{
-		apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "ml"):      "The namespace does not exist",
-		apierrors.NewNotFound(gr, "churn"):                                             "is KServe installed",
-		apierrors.NewForbidden(gr, "churn", fmt.Errorf("no")):                          "grant it access to inferenceservices.serving.kserve.io",
-		apierrors.NewUnauthorized("who are you"):                                       "KUBE_TOKEN",
-		apierrors.NewInvalid(schema.GroupKind{Kind: "InferenceService"}, "churn", nil): "refused the object",
+		apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "ml"): "The namespace does not exist",
+		// An object that is gone is not a missing CRD (issue 18: every 404 said "is KServe installed?").
+		apierrors.NewNotFound(gr, "churn"): "The InferenceService does not exist (deleted outside Terraform?)",
+		apierrors.NewGenericServerResponse(http.StatusNotFound, "get", gr, "", "the server could not find the requested resource", 0, false): "is KServe installed",
+		apierrors.NewForbidden(gr, "churn", fmt.Errorf("no")):                                                                                "grant it access to inferenceservices.serving.kserve.io",
+		apierrors.NewUnauthorized("who are you"):                                                                                             "KUBE_TOKEN",
+		apierrors.NewInvalid(schema.GroupKind{Kind: "InferenceService"}, "churn", nil):                                                       "refused the object",
 	} {
 		var d diag.Diagnostics
 		AddKubeError(&d, "creating", o, "ml/churn", err)

@@ -292,5 +292,17 @@ func (e *StillThereError) Finalizers() []string {
 	return e.Last.GetFinalizers()
 }
 
+// IsObjectNotFound reports a 404 for a missing object of a type the API
+// server serves (its status names the object), as opposed to a type it does
+// not serve at all (a custom resource whose CRD is not installed).
+func IsObjectNotFound(err error) bool {
+	var se apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &se) {
+		return false
+	}
+	d := se.Status().Details
+	return d != nil && d.Name != ""
+}
+
 // IsNotFound reports a 404 from the API server.
 func IsNotFound(err error) bool { return apierrors.IsNotFound(err) }
