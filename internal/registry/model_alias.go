@@ -122,7 +122,24 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 		diags.AddAPIError(&resp.Diagnostics, "creating", modelAliasKind, id, err)
 		return
 	}
-	r.readInto(ctx, c, name, alias, &plan, &resp.Diagnostics)
+	// The alias is set: the state records it whatever the read back says,
+	// except when it is already gone.
+	plan.ID = types.StringValue(id)
+	mv, err := c.GetModelVersionByAlias(ctx, name, alias)
+	switch {
+	case err == nil:
+		plan.Version = types.StringValue(mv.Version)
+	case mlflow.IsNotFound(err):
+		resp.Diagnostics.AddError("Error creating model alias",
+			fmt.Sprintf("The alias %q of model %q was set to version %s, but it was gone when read back: something else removed it "+
+				"(or its version) at once. Nothing is recorded in the state; apply again to set it.", alias, name, version))
+		return
+	case diags.Unconfirmed(err):
+		diags.AddCreatedUnconfirmed(&resp.Diagnostics, "Model alias created, not read back", modelAliasKind, id,
+			"reading it back (the state holds the version it was set to)", err, "The next refresh reads it.")
+	default:
+		diags.AddAPIError(&resp.Diagnostics, "reading back the created", modelAliasKind, id, err)
+	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
