@@ -431,19 +431,7 @@ func runPipeline(t *testing.T, ns, name string) (*unstructured.Unstructured, err
 	if err != nil {
 		return nil, err
 	}
-	var last *unstructured.Unstructured
-	err = acctest.Eventually(2*time.Minute, func() error {
-		last, err = get(t, workflowGVR, ns, created.GetName())
-		if err != nil {
-			return err
-		}
-		phase, _, _ := unstructured.NestedString(last.Object, "status", "phase")
-		if phase != "Succeeded" && phase != "Failed" && phase != "Error" {
-			return fmt.Errorf("the run %s is %q", created.GetName(), phase)
-		}
-		return nil
-	})
-	return last, err
+	return finished(t, ns, created.GetName())
 }
 
 // A run of the pipeline's template, submitted as Argo's CLI would, runs to
