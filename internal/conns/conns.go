@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 
@@ -18,25 +17,15 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
-// MLflowSettings are the registry settings after environment fallbacks.
-type MLflowSettings struct {
-	TrackingURI        string
-	Token              string
-	Username           string
-	Password           string
-	InsecureSkipVerify bool
-	CACertFile         string
-	RequestTimeout     time.Duration
-	MaxRetries         int
-}
-
 // ProviderData is the provider's configured state, shared by every resource.
 type ProviderData struct {
 	// Namespace is the default namespace of endpoints and pipelines.
-	Namespace  string
-	Version    string
-	MLflow     MLflowSettings
-	Kubernetes KubernetesSettings
+	Namespace string
+	Version   string
+	// MLflow and Kubernetes are the backends' settings after environment
+	// fallbacks, in the clients' own types (the user agent is set here).
+	MLflow     mlflow.Config
+	Kubernetes kube.Settings
 
 	mlflowOnce   sync.Once
 	mlflowClient *mlflow.Client
@@ -87,15 +76,8 @@ func (p *ProviderData) Memo(key string, read func() (any, error)) (any, error) {
 // diagnostics name the missing or wrong setting and its environment variable.
 func (p *ProviderData) KubeClient() (*kube.Client, diag.Diagnostics) {
 	p.kubeOnce.Do(func() {
-		s := p.Kubernetes
-		ks := kube.Settings{
-			ConfigPath: s.ConfigPath, ConfigContext: s.ConfigContext, Host: s.Host, Token: s.Token,
-			ClusterCACertificate: s.ClusterCACertificate, ClientCertificate: s.ClientCertificate, ClientKey: s.ClientKey,
-			Insecure: s.Insecure, UserAgent: fmt.Sprintf("terraform-provider-mlops/%s", p.Version),
-		}
-		if s.Exec != nil {
-			ks.Exec = &kube.ExecSettings{APIVersion: s.Exec.APIVersion, Command: s.Exec.Command, Args: s.Exec.Args, Env: s.Exec.Env}
-		}
+		ks := p.Kubernetes
+		ks.UserAgent = fmt.Sprintf("terraform-provider-mlops/%s", p.Version)
 		c, err := kube.New(ks)
 		if errors.Is(err, kube.ErrNotConfigured) {
 			p.kubeDiags.AddError("Kubernetes API server not configured",
@@ -129,17 +111,9 @@ func (p *ProviderData) MLflowClient() (*mlflow.Client, diag.Diagnostics) {
 			)
 			return
 		}
-		c, err := mlflow.New(mlflow.Config{
-			TrackingURI:        s.TrackingURI,
-			Token:              s.Token,
-			Username:           s.Username,
-			Password:           s.Password,
-			InsecureSkipVerify: s.InsecureSkipVerify,
-			CACertFile:         s.CACertFile,
-			RequestTimeout:     s.RequestTimeout,
-			MaxRetries:         s.MaxRetries,
-			UserAgent:          fmt.Sprintf("terraform-provider-mlops/%s", p.Version),
-		})
+		cfg := s
+		cfg.UserAgent = fmt.Sprintf("terraform-provider-mlops/%s", p.Version)
+		c, err := mlflow.New(cfg)
 		if err != nil {
 			p.mlflowDiags.AddError(
 				"Invalid MLflow settings",
@@ -151,28 +125,6 @@ func (p *ProviderData) MLflowClient() (*mlflow.Client, diag.Diagnostics) {
 		p.mlflowClient = c
 	})
 	return p.mlflowClient, p.mlflowDiags
-}
-
-// KubernetesSettings are the Kubernetes settings after environment
-// fallbacks. They are used by the serving and pipeline resources.
-type KubernetesSettings struct {
-	ConfigPath           string
-	ConfigContext        string
-	Host                 string
-	Token                string
-	ClusterCACertificate string
-	ClientCertificate    string
-	ClientKey            string
-	Insecure             bool
-	Exec                 *ExecSettings
-}
-
-// ExecSettings describe an exec credential plugin.
-type ExecSettings struct {
-	APIVersion string
-	Command    string
-	Args       []string
-	Env        map[string]string
 }
 
 // FromConfigure returns the provider data handed to a resource's or data

@@ -29,6 +29,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/actions"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/registry"
@@ -231,11 +232,11 @@ func (p *mlopsProvider) Configure(ctx context.Context, req provider.ConfigureReq
 
 // mlflowSettings reads the mlflow block, or the MLFLOW_* environment
 // variables where it leaves a setting out.
-func mlflowSettings(m *mlflowModel, d *diag.Diagnostics) conns.MLflowSettings {
+func mlflowSettings(m *mlflowModel, d *diag.Diagnostics) mlflow.Config {
 	if m == nil {
 		m = &mlflowModel{}
 	}
-	s := conns.MLflowSettings{
+	s := mlflow.Config{
 		TrackingURI: strings.TrimSpace(str(m.TrackingURI, "MLFLOW_TRACKING_URI")),
 		Token:       str(m.Token, "MLFLOW_TRACKING_TOKEN"),
 		Username:    str(m.Username, "MLFLOW_TRACKING_USERNAME"),
@@ -295,11 +296,11 @@ func maxRetries(v types.Int64, d *diag.Diagnostics) (int, bool) {
 
 // kubernetesSettings reads the kubernetes block, or the KUBE_* environment
 // variables where it leaves a setting out.
-func kubernetesSettings(ctx context.Context, k *kubernetesModel, d *diag.Diagnostics) conns.KubernetesSettings {
+func kubernetesSettings(ctx context.Context, k *kubernetesModel, d *diag.Diagnostics) kube.Settings {
 	if k == nil {
 		k = &kubernetesModel{}
 	}
-	s := conns.KubernetesSettings{
+	s := kube.Settings{
 		ConfigPath:           str(k.ConfigPath, "KUBE_CONFIG_PATH", "KUBECONFIG"),
 		ConfigContext:        str(k.ConfigContext, "KUBE_CTX"),
 		Host:                 str(k.Host, "KUBE_HOST"),
@@ -313,7 +314,7 @@ func kubernetesSettings(ctx context.Context, k *kubernetesModel, d *diag.Diagnos
 		d.AddAttributeError(path.Root("kubernetes").AtName("insecure"), "Invalid KUBE_INSECURE", err.Error())
 	}
 	if k.Exec != nil {
-		e := &conns.ExecSettings{APIVersion: k.Exec.APIVersion.ValueString(), Command: k.Exec.Command.ValueString()}
+		e := &kube.ExecSettings{APIVersion: k.Exec.APIVersion.ValueString(), Command: k.Exec.Command.ValueString()}
 		d.Append(k.Exec.Args.ElementsAs(ctx, &e.Args, false)...)
 		d.Append(k.Exec.Env.ElementsAs(ctx, &e.Env, false)...)
 		s.Exec = e
