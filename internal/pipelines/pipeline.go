@@ -207,9 +207,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
 	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Update }, defaultPipelineWait, &resp.Diagnostics)
 	defer cancel()
-	var state pipelineModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.kube(&resp.Diagnostics)
+	c := r.kube(&resp.Diagnostics) // the plan is the whole truth: every object is applied from it
 	if resp.Diagnostics.HasError() {
 		return
 	}
