@@ -126,7 +126,7 @@ func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
 		if rd := podsFailed(comp.what, comp.deployment, comp.hash, s[2]); rd.Failed {
 			return rd
 		}
-		if rd := deploymentRolledOut(comp.what, comp.deployment, s[1][comp.deployment], comp.hash); !rd.Ready {
+		if rd := deploymentRolledOut(comp, s[1][comp.deployment]); !rd.Ready {
 			if pending := podsUnschedulable(comp.what, comp.deployment, comp.hash, s[2]); pending.Reason != "" {
 				return pending
 			}
@@ -162,17 +162,25 @@ func servingReadiness(spec endpointSpec, s kube.Snapshot) readiness {
 // the hash of what its pods must run.
 type component struct {
 	what, deployment, hash string
+	// min is the replicas the Deployment must reach before it serves as
+	// configured: the model's min_replicas under KServe's HPA, which raises
+	// the Deployment's replicas only after the InferenceService is updated.
+	min int64
 }
 
 // components are the Deployments of what spec asks for: the model's, the
 // canary's and the transformer's.
 func (e endpointSpec) components() []component {
-	comps := []component{{"model", e.deploymentName(e.PredictorName), e.hash(e.Model)}}
+	model := component{what: "model", deployment: e.deploymentName(e.PredictorName), hash: e.hash(e.Model)}
+	if s := e.Scaling; s != nil && s.MinReplicas != nil && (s.Class == "" || s.Class == "hpa") {
+		model.min = *s.MinReplicas
+	}
+	comps := []component{model}
 	if e.Canary != nil {
-		comps = append(comps, component{"canary", e.deploymentName(e.canaryName()), e.hash(*e.Canary)})
+		comps = append(comps, component{what: "canary", deployment: e.deploymentName(e.canaryName()), hash: e.hash(*e.Canary)})
 	}
 	if e.Transformer != nil {
-		comps = append(comps, component{"transformer", e.Name + "-transformer", e.Transformer.hash()})
+		comps = append(comps, component{what: "transformer", deployment: e.Name + "-transformer", hash: e.Transformer.hash()})
 	}
 	return comps
 }
@@ -269,7 +277,8 @@ func podsFailed(what, deployment, hash string, pods map[string]*unstructured.Uns
 
 // deploymentRolledOut tells whether a predictor's Deployment runs what hash
 // names on all its replicas, the way `kubectl rollout status` does.
-func deploymentRolledOut(what, name string, d *unstructured.Unstructured, hash string) readiness {
+func deploymentRolledOut(comp component, d *unstructured.Unstructured) readiness {
+	what, name, hash := comp.what, comp.deployment, comp.hash
 	if d == nil {
 		return readiness{Reason: "NotCreated", Message: fmt.Sprintf("KServe has not yet created the Deployment %s of the %s", name, what)}
 	}
@@ -293,6 +302,7 @@ func deploymentRolledOut(what, name string, d *unstructured.Unstructured, hash s
 	if v, ok, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); ok {
 		want = v
 	}
+	want = max(want, comp.min)
 	updated, available, total := num(st, "updatedReplicas"), num(st, "availableReplicas"), num(st, "replicas")
 	switch {
 	case num(st, "observedGeneration") < d.GetGeneration():
