@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -183,4 +184,20 @@ func (s StateLacks) CheckState(_ context.Context, req statecheck.CheckStateReque
 	case strings.Contains(string(data), string(s)):
 		resp.Error = fmt.Errorf("the state contains the secret %q", string(s))
 	}
+}
+
+// ExampleConfig reads examples/<dir>/main.tf as a test configuration: its
+// terraform block goes, so that the in-process provider stands in for the
+// registry's.
+func ExampleConfig(t *testing.T, dir string) string {
+	t.Helper()
+	root, err := RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(root, "examples", dir, "main.tf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return regexp.MustCompile(`(?s)terraform \{.*?\n\}\n`).ReplaceAllString(string(data), "")
 }

@@ -3,9 +3,6 @@ package pipelines_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -26,16 +23,7 @@ import (
 // it the register step is Skipped. The training step runs on the GPU pool.
 func TestAccPipeline_trainingExample(t *testing.T) {
 	ns := acctest.Namespace(t)
-	root, err := acctest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(root, "examples", "training", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The in-process provider stands in for the registry's.
-	cfg := regexp.MustCompile(`(?s)terraform \{.*?\n\}\n`).ReplaceAllString(string(data), "")
+	cfg := acctest.ExampleConfig(t, "training")
 	for name, keys := range map[string]map[string]string{
 		"mlflow": {"token": "example-only"}, "s3-creds": {"accesskey": "example-only", "secretkey": "example-only"},
 	} {

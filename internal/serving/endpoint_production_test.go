@@ -3,9 +3,6 @@ package serving_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -563,16 +560,7 @@ resource "mlops_endpoint" "test" {
 // its header names exist, and plans empty afterwards.
 func TestAccEndpoint_productionExample(t *testing.T) {
 	ns := acctest.Namespace(t)
-	root, err := acctest.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(root, "examples", "production", "main.tf"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The in-process provider stands in for the registry's.
-	cfg := regexp.MustCompile(`(?s)terraform \{.*?\n\}\n`).ReplaceAllString(string(data), "")
+	cfg := acctest.ExampleConfig(t, "production")
 	core := acctest.Core(t).CoreV1()
 	ctx := context.Background()
 	for _, s := range []*corev1.Secret{
