@@ -2,12 +2,10 @@ package mlflow
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // SearchPageSize is the page size the client asks for; MLflow allows up to
@@ -37,41 +35,29 @@ func (c *Client) CreateRegisteredModel(ctx context.Context, in CreateRegisteredM
 }
 
 // CreateRegisteredModelChecked creates a model like CreateRegisteredModel,
-// but when the answer is lost (IsAmbiguous) it looks before it reports
-// failure: a model of that name created since the create began, with the
-// description sent, is the one it made, and is returned with recovered set
-// (sending the create again would fail: names are unique). When there is no
-// such model the create is sent again (createCheckAttempts in all). The look
-// outlasts a server restart (until ctx ends).
+// but when the answer is lost it looks before it reports failure (see
+// checkedCreate.run): a model of that name created since the create began,
+// with the description sent, is the one it made. A model of that name that
+// was there before is someone else's: the create is sent again, and says
+// so (names are unique).
 func (c *Client) CreateRegisteredModelChecked(ctx context.Context, in CreateRegisteredModelInput) (rm *RegisteredModel, recovered bool, err error) {
-	since := time.Now().Add(-createClockSkew).UnixMilli()
-	for attempt := 1; ; attempt++ {
-		rm, err := c.CreateRegisteredModel(ctx, in)
-		if err == nil || !IsAmbiguous(err) {
-			return rm, false, err
-		}
-		if serr := c.sleep(ctx, time.Second); serr != nil {
-			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
-		}
-		var found *RegisteredModel
-		serr := c.untilDeadline(ctx, func() error {
-			var err error
-			found, err = c.GetRegisteredModel(ctx, in.Name)
-			return err
-		})
-		switch {
-		case serr != nil && !IsNotFound(serr):
-			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
-		case serr == nil && found.CreationTimestamp >= since && found.Description == in.Description:
-			return found, true, nil
-		case serr == nil:
-			// It was there before: someone else's. Creating it again says so.
-			rm, err := c.CreateRegisteredModel(ctx, in)
-			return rm, false, err
-		case attempt >= createCheckAttempts:
-			return nil, false, err
-		}
-	}
+	return checkedCreate[RegisteredModel]{
+		kind:   "model",
+		create: func(ctx context.Context) (*RegisteredModel, error) { return c.CreateRegisteredModel(ctx, in) },
+		look: func(ctx context.Context, since int64) ([]RegisteredModel, error) {
+			found, err := c.GetRegisteredModel(ctx, in.Name)
+			switch {
+			case IsNotFound(err):
+				return nil, nil
+			case err != nil:
+				return nil, err
+			case found.CreationTimestamp >= since && found.Description == in.Description:
+				return []RegisteredModel{*found}, nil
+			}
+			return nil, nil
+		},
+		id: func(m RegisteredModel) string { return m.Name },
+	}.run(ctx, c)
 }
 
 // GetRegisteredModel reads one model.
@@ -204,81 +190,26 @@ func (c *Client) CreateModelVersion(ctx context.Context, in CreateModelVersionIn
 	return &out.ModelVersion, nil
 }
 
-// AmbiguousCreateError is a create whose answer was lost (IsAmbiguous) and
-// whose effect could not be settled: either several versions match what was
-// sent (Candidates), or the search for them failed (SearchErr).
-type AmbiguousCreateError struct {
-	Err        error
-	Candidates []ModelVersion
-	SearchErr  error
-}
-
-func (e *AmbiguousCreateError) Error() string {
-	switch {
-	case e.SearchErr != nil:
-		return fmt.Sprintf("%v; whether the version was registered is unknown: looking for it failed: %v", e.Err, e.SearchErr)
-	default:
-		var vs []string
-		for _, v := range e.Candidates {
-			vs = append(vs, v.Version)
-		}
-		return fmt.Sprintf("%v; the version may have been registered: versions %s match what was sent", e.Err, strings.Join(vs, ", "))
-	}
-}
-func (e *AmbiguousCreateError) Unwrap() error { return e.Err }
-
-// createCheckAttempts bounds how often CreateModelVersionChecked sends the
-// create when each answer is lost and no version was registered.
-const createCheckAttempts = 3
-
-// createClockSkew is how far the server's clock may be behind the
-// provider's when telling a version registered by this create from older
-// ones.
-const createClockSkew = 30 * time.Second
-
 // CreateModelVersionChecked registers a version like CreateModelVersion,
-// but when the answer is lost (the connection broke after the request was
-// sent, or a proxy answered 500/502/504) it looks before it reports failure:
-// a version of the model registered since the create began with the same
-// source, run and description is the one it made, and is returned with
-// recovered set. When none is found the create is sent again (at most
-// createCheckAttempts times in all); when several are found, an
-// AmbiguousCreateError lists them.
+// but when the answer is lost it looks before it reports failure (see
+// checkedCreate.run): a version of the model registered since the create
+// began with the same source, run and description is the one it made.
 func (c *Client) CreateModelVersionChecked(ctx context.Context, in CreateModelVersionInput) (mv *ModelVersion, recovered bool, err error) {
-	since := time.Now().Add(-createClockSkew).UnixMilli()
-	for attempt := 1; ; attempt++ {
-		mv, err := c.CreateModelVersion(ctx, in)
-		if err == nil || !IsAmbiguous(err) {
-			return mv, false, err
-		}
-		// Let a request the server did receive finish, then look.
-		if serr := c.sleep(ctx, time.Second); serr != nil {
-			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
-		}
-		var found []ModelVersion
-		serr := c.untilDeadline(ctx, func() error {
-			var err error
-			found, err = c.SearchModelVersions(ctx, ModelFilter(in.Name))
-			return err
-		})
-		if serr != nil {
-			return nil, false, &AmbiguousCreateError{Err: err, SearchErr: serr}
-		}
-		var matches []ModelVersion
-		for _, v := range found {
-			if v.CreationTimestamp >= since && v.Source == in.Source && (in.RunID == "" || v.RunID == in.RunID) && v.Description == in.Description {
-				matches = append(matches, v)
+	return checkedCreate[ModelVersion]{
+		kind:   "version",
+		create: func(ctx context.Context) (*ModelVersion, error) { return c.CreateModelVersion(ctx, in) },
+		look: func(ctx context.Context, since int64) ([]ModelVersion, error) {
+			found, err := c.SearchModelVersions(ctx, ModelFilter(in.Name))
+			var matches []ModelVersion
+			for _, v := range found {
+				if v.CreationTimestamp >= since && v.Source == in.Source && (in.RunID == "" || v.RunID == in.RunID) && v.Description == in.Description {
+					matches = append(matches, v)
+				}
 			}
-		}
-		switch {
-		case len(matches) == 1:
-			return &matches[0], true, nil
-		case len(matches) > 1:
-			return nil, false, &AmbiguousCreateError{Err: err, Candidates: matches}
-		case attempt >= createCheckAttempts:
-			return nil, false, err // not registered, and out of attempts
-		}
-	}
+			return matches, err
+		},
+		id: func(v ModelVersion) string { return v.Version },
+	}.run(ctx, c)
 }
 
 // GetModelVersion reads one version.

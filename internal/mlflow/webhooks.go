@@ -97,6 +97,28 @@ func (c *Client) CreateWebhook(ctx context.Context, in WebhookInput) (*Webhook, 
 	return &out.Webhook, nil
 }
 
+// CreateWebhookChecked creates a webhook like CreateWebhook, but when the
+// answer is lost it looks before it reports failure (see
+// checkedCreate.run): a webhook of the same name and url made since the
+// create began is the one it made.
+func (c *Client) CreateWebhookChecked(ctx context.Context, in WebhookInput) (w *Webhook, recovered bool, err error) {
+	return checkedCreate[Webhook]{
+		kind:   "webhook",
+		create: func(ctx context.Context) (*Webhook, error) { return c.CreateWebhook(ctx, in) },
+		look: func(ctx context.Context, since int64) ([]Webhook, error) {
+			all, err := c.ListWebhooks(ctx)
+			var matches []Webhook
+			for _, w := range all {
+				if w.CreationTimestamp >= since && w.Name == in.Name && w.URL == in.URL {
+					matches = append(matches, w)
+				}
+			}
+			return matches, err
+		},
+		id: func(w Webhook) string { return w.ID },
+	}.run(ctx, c)
+}
+
 // GetWebhook reads one webhook.
 func (c *Client) GetWebhook(ctx context.Context, id string) (*Webhook, error) {
 	var out struct {
@@ -126,9 +148,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 
 // ListWebhooks reads every webhook, page by page.
 func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
-	var all []Webhook
-	token := ""
-	for {
+	return All(ctx, func(ctx context.Context, token string) ([]Webhook, string, error) {
 		q := url.Values{"max_results": {"1000"}}
 		if token != "" {
 			q.Set("page_token", token)
@@ -137,15 +157,9 @@ func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 			Webhooks      []Webhook `json:"webhooks"`
 			NextPageToken string    `json:"next_page_token"`
 		}
-		if err := c.get(ctx, "webhooks", q, &out); err != nil {
-			return nil, err
-		}
-		all = append(all, out.Webhooks...)
-		if out.NextPageToken == "" {
-			return all, nil
-		}
-		token = out.NextPageToken
-	}
+		err := c.get(ctx, "webhooks", q, &out)
+		return out.Webhooks, out.NextPageToken, err
+	})
 }
 
 // WebhookTestResult is what MLflow's test delivery gave.

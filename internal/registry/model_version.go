@@ -205,7 +205,8 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 		return
 	}
 	mv, recovered, err := c.CreateModelVersionChecked(ctx, in)
-	if !addCreateOutcome(&resp.Diagnostics, in, mv, recovered, err) {
+	importID := func(version string) string { return in.Name + "/" + version }
+	if !diags.AddCreateOutcome(&resp.Diagnostics, modelVersionKind, in.Name+" from "+in.Source, recovered, err, importID) {
 		return
 	}
 	r.finishCreate(ctx, c, mv, in, &plan, resp)

@@ -35,33 +35,6 @@ func versionCreateInput(ctx context.Context, plan modelVersionModel, d *diag.Dia
 	return in
 }
 
-// addCreateOutcome reports a create that failed, or whose lost answer was
-// recovered; false when there is no version to go on with.
-func addCreateOutcome(d *diag.Diagnostics, in mlflow.CreateModelVersionInput, mv *mlflow.ModelVersion, recovered bool, err error) bool {
-	name := in.Name
-	var ambiguous *mlflow.AmbiguousCreateError
-	switch {
-	case errors.As(err, &ambiguous):
-		advice := "Look at the model's versions in MLflow"
-		if len(ambiguous.Candidates) > 0 {
-			advice = fmt.Sprintf("If one of them is the version this resource should manage, import it (`terraform import <address> %s/%s`) and delete the others; "+
-				"otherwise delete them", name, ambiguous.Candidates[0].Version)
-		}
-		d.AddError("Error creating model version",
-			fmt.Sprintf("MLflow's answer to the create of a version of %q from %s was lost, and the version may exist: %v.\n\n%s, then apply again.",
-				name, in.Source, err, advice))
-		return false
-	case err != nil:
-		diags.AddAPIError(d, "creating", modelVersionKind, name+" from "+in.Source, err)
-		return false
-	case recovered:
-		d.AddWarning("Model version create answer lost",
-			fmt.Sprintf("MLflow's answer to the create was lost (the connection broke or a proxy failed). The provider looked before reporting a failure "+
-				"and found version %s of %q, registered from %s since the create began; it is recorded in the state.", mv.Version, name, in.Source))
-	}
-	return true
-}
-
 // finishCreate records the created version, waits until it is READY, moves
 // it to its stage and reads it back.
 //

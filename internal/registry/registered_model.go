@@ -142,18 +142,12 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 		Description: plan.Description.ValueString(),
 		Tags:        mlflow.TagList(tags),
 	})
-	if recovered {
-		resp.Diagnostics.AddWarning("Registered model create answer lost",
-			fmt.Sprintf("MLflow's answer to the create of %q was lost (the connection broke or a proxy failed). The provider looked before reporting a failure "+
-				"and found the model, created since the create began; it is recorded in the state.", name))
+	if mlflow.IsAlreadyExists(err) {
+		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating registered model",
+			fmt.Sprintf("A registered model named %q exists already. Import it with `terraform import <address> %s`, or choose another name.\n\nServer said: %s", name, name, err))
+		return
 	}
-	if err != nil {
-		if mlflow.IsAlreadyExists(err) {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating registered model",
-				fmt.Sprintf("A registered model named %q exists already. Import it with `terraform import <address> %s`, or choose another name.\n\nServer said: %s", name, name, err))
-			return
-		}
-		diags.AddAPIError(&resp.Diagnostics, "creating", registeredModelKind, name, err)
+	if !diags.AddCreateOutcome(&resp.Diagnostics, registeredModelKind, name, recovered, err, func(n string) string { return n }) {
 		return
 	}
 	// Read it back (the create's answer lacks what MLflow adds). The model

@@ -171,9 +171,8 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 
 	in := webhookInput(ctx, plan)
 	in.Secret = secretOf(plan, config)
-	w, err := c.CreateWebhook(ctx, in)
-	if err != nil {
-		diags.AddAPIError(&resp.Diagnostics, "creating", registryWebhookKind, plan.Name.ValueString(), err)
+	w, recovered, err := c.CreateWebhookChecked(ctx, in)
+	if !diags.AddCreateOutcome(&resp.Diagnostics, registryWebhookKind, plan.Name.ValueString(), recovered, err, func(id string) string { return id }) {
 		return
 	}
 	flattenWebhook(w, &plan)
