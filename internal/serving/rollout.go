@@ -34,7 +34,11 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 
 		if _, err := c.Apply(ctx, InferenceServiceGVR, step.toObject()); err != nil {
 			addKubeError(d, "updating", id, err)
-			return r.rollBack(ctx, c, stable), true
+			restored, outcome := r.rollBack(ctx, c, stable, previousPercent(steps, i))
+			if restored == nil {
+				d.AddError("Error rolling back endpoint", outcome)
+			}
+			return restored, true
 		}
 		obj, gone, reason := bakeStep(ctx, c, step, interval)
 		if gone {
@@ -42,11 +46,11 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 			return nil, true
 		}
 		if reason != "" {
-			restored := r.rollBack(ctx, c, stable)
+			restored, outcome := r.rollBack(ctx, c, stable, percent)
 			d.AddError("Error updating endpoint",
 				fmt.Sprintf("The rollout of the endpoint %s failed at step %d of %d (%d%% of traffic to the new model %s): %s.\n\n"+
-					"All traffic has been returned to the previous model (%s). The state still records the previous model, so the next plan proposes the rollout again.",
-					id, i+1, len(steps), percent, want.Model.StorageURI, reason, prior.Model.StorageURI))
+					"%s The state still records the previous model, so the next plan proposes the rollout again.",
+					id, i+1, len(steps), percent, want.Model.StorageURI, reason, outcome))
 			if restored == nil {
 				restored = obj
 			}
@@ -119,21 +123,43 @@ func (r *endpointResource) promote(ctx context.Context, c *kube.Client, prior, w
 	return obj, false
 }
 
-// rollBack serves the previous model alone again. It uses a fresh context:
-// the update's may have run out, and traffic must go back regardless.
-func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable endpointSpec) *unstructured.Unstructured {
+// previousPercent is the traffic share of the new model before step i.
+func previousPercent(steps []int64, i int) int64 {
+	if i == 0 {
+		return 0
+	}
+	return steps[i-1]
+}
+
+// rollBack serves the previous model alone again, and says what the
+// endpoint serves now. When the cluster refuses, the object is nil and the
+// endpoint is as the rollout left it: up to percent% of its traffic may
+// still go to the new model. It uses a fresh context: the update's may have
+// run out, and traffic must go back regardless.
+func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable endpointSpec, percent int64) (*unstructured.Unstructured, string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
+	uri := stable.Model.StorageURI
 	obj, err := c.Apply(ctx, InferenceServiceGVR, stable.toObject())
 	if err != nil {
 		tflog.Error(ctx, "rolling back the endpoint failed", map[string]any{"error": err.Error()})
-		return nil
+		return nil, fmt.Sprintf("Returning all traffic to the previous model (%s) failed too: %v. The endpoint is as the rollout left it: "+
+			"up to %d%% of its traffic may still go to the new model. Look at it (`kubectl get inferenceservice -n %s %s -o yaml`), "+
+			"fix what refused the change, and apply again.", uri, err, percent, stable.Namespace, stable.Name)
 	}
-	var d diag.Diagnostics
-	if waited, _ := r.waitReady(ctx, c, stable, diags.Update, &d); waited != nil {
-		return waited
+	last, rd, gone, err := waitServing(ctx, c, stable)
+	if last != nil {
+		obj = last
 	}
-	return obj
+	switch {
+	case gone:
+		return nil, "The InferenceService was deleted while traffic was returned to the previous model."
+	case err != nil:
+		return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it is not ready again (%v); last condition: %s: %s.", uri, err, rd.Reason, rd.Message)
+	case rd.Failed:
+		return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it cannot become ready again: %s: %s.", uri, rd.Reason, rd.Message)
+	}
+	return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s).", uri)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
