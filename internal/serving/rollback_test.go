@@ -62,17 +62,21 @@ func keepCanaries(t *testing.T, ns, probe string) {
 	if _, err := api.ValidatingAdmissionPolicies().Create(ctx, policy, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating the policy: %v", err)
 	}
-	t.Cleanup(func() { _ = api.ValidatingAdmissionPolicies().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = api.ValidatingAdmissionPolicies().Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
 	if _, err := api.ValidatingAdmissionPolicyBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating the policy binding: %v", err)
 	}
-	t.Cleanup(func() { _ = api.ValidatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	t.Cleanup(func() {
+		_ = api.ValidatingAdmissionPolicyBindings().Delete(context.Background(), name, metav1.DeleteOptions{})
+	})
 	isvcs := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns)
 	mark := []byte(`{"metadata":{"annotations":{"` + probeAnnotation + `":"x"}}}`)
 	err := acctest.Eventually(time.Minute, func() error {
 		_, err := isvcs.Patch(ctx, probe, types.MergePatchType, mark, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll}})
 		if err == nil || !strings.Contains(err.Error(), "the test policy is loaded") {
-			return fmt.Errorf("the policy does not refuse the probe yet (%v)", err)
+			return fmt.Errorf("the policy does not refuse the probe yet (%w)", err)
 		}
 		return nil
 	})
