@@ -111,56 +111,78 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 
 func (r *pipelineResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Create }, defaultPipelineWait, &resp.Diagnostics)
+	r.write(ctx, diags.Create, req.Plan.Get, resp.State.Set, &resp.Diagnostics)
+}
+
+// write creates or updates the pipeline the plan describes, and records
+// it in state.
+func (r *pipelineResource) write(ctx context.Context, op diags.Op, get, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
+	timeout := func(m *pipelineModel) conns.Timeout {
+		if op == diags.Create {
+			return m.Timeouts.Create
+		}
+		return m.Timeouts.Update
+	}
+	plan, ctx, cancel := conns.Begin(ctx, get, timeout, defaultPipelineWait, d)
 	defer cancel()
-	c := r.kube(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	c := r.kube(d)
+	if d.HasError() {
 		return
 	}
 
-	p := expand(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	p := expand(ctx, plan, d)
+	if d.HasError() {
 		return
 	}
+	if op == diags.Create {
+		createObjects(ctx, c, p, &plan, set, d)
+	} else {
+		updateObjects(ctx, c, p, &plan, set, d)
+	}
+}
+
+// createObjects creates the objects of a new pipeline, after checking that none
+// of them exists.
+func createObjects(ctx context.Context, c *kube.Client, p pipelineSpec, plan *pipelineModel, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
 	id := p.Namespace + "/" + p.Name
 	for _, gvr := range []schema.GroupVersionResource{WorkflowTemplateGVR, CronWorkflowGVR, EventBindingGVR} {
 		if (gvr == CronWorkflowGVR && p.Schedule == nil) || (gvr == EventBindingGVR && p.Trigger == nil) {
 			continue
 		}
 		if _, err := c.Get(ctx, gvr, p.Namespace, p.Name); err == nil {
-			resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating pipeline",
+			d.AddAttributeError(path.Root("name"), "Error creating pipeline",
 				fmt.Sprintf("A %s named %s exists already. Import the pipeline with `terraform import <address> %s`, or choose another name.", gvr.Resource, id, id))
 			return
 		} else if !kube.IsNotFound(err) {
-			addKubeError(&resp.Diagnostics, "creating", id, err)
+			addKubeError(d, "creating", id, err)
 			return
 		}
 	}
 	tmpl, err := c.Apply(ctx, WorkflowTemplateGVR, p.workflowTemplate())
 	if err != nil {
-		addKubeError(&resp.Diagnostics, "creating", id, err)
+		addKubeError(d, "creating", id, err)
 		return
 	}
 	var cron, binding *unstructured.Unstructured
 	if p.Schedule != nil {
 		if cron, err = applyCron(ctx, c, p); err != nil {
 			// The template exists: record it, so the next apply adds the schedule.
-			flatten(ctx, tmpl, nil, nil, &plan, &resp.Diagnostics)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			addKubeError(&resp.Diagnostics, "creating the schedule of", id, err)
+			flatten(ctx, tmpl, nil, nil, plan, d)
+			d.Append(set(ctx, plan)...)
+			addKubeError(d, "creating the schedule of", id, err)
 			return
 		}
 	}
 	if p.Trigger != nil {
 		if binding, err = c.Apply(ctx, EventBindingGVR, p.eventBinding()); err != nil {
-			flatten(ctx, tmpl, cron, nil, &plan, &resp.Diagnostics)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-			addKubeError(&resp.Diagnostics, "creating the trigger of", id, err)
+			flatten(ctx, tmpl, cron, nil, plan, d)
+			d.Append(set(ctx, plan)...)
+			addKubeError(d, "creating the trigger of", id, err)
 			return
 		}
 	}
-	flatten(ctx, tmpl, cron, binding, &plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	flatten(ctx, tmpl, cron, binding, plan, d)
+	d.Append(set(ctx, plan)...)
 }
 
 func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -205,45 +227,40 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 
 func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(pipelineIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *pipelineModel) conns.Timeout { return m.Timeouts.Update }, defaultPipelineWait, &resp.Diagnostics)
-	defer cancel()
-	c := r.kube(&resp.Diagnostics) // the plan is the whole truth: every object is applied from it
-	if resp.Diagnostics.HasError() {
-		return
-	}
+	r.write(ctx, diags.Update, req.Plan.Get, resp.State.Set, &resp.Diagnostics)
+}
 
-	p := expand(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
+// updateObjects applies every object of the pipeline from the plan (the plan is
+// the whole truth), and deletes a schedule or a trigger it no longer has.
+func updateObjects(ctx context.Context, c *kube.Client, p pipelineSpec, plan *pipelineModel, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
 	id := p.Namespace + "/" + p.Name
 	tmpl, err := c.Apply(ctx, WorkflowTemplateGVR, p.workflowTemplate())
 	if err != nil {
-		addKubeError(&resp.Diagnostics, "updating", id, err)
+		addKubeError(d, "updating", id, err)
 		return
 	}
 	var cron *unstructured.Unstructured
 	if p.Schedule != nil {
 		if cron, err = applyCron(ctx, c, p); err != nil {
-			addKubeError(&resp.Diagnostics, "updating the schedule of", id, err)
+			addKubeError(d, "updating the schedule of", id, err)
 			return
 		}
 	} else if err := c.DeleteAndWait(ctx, CronWorkflowGVR, p.Namespace, p.Name); err != nil {
-		addKubeError(&resp.Diagnostics, "removing the schedule of", id, err)
+		addKubeError(d, "removing the schedule of", id, err)
 		return
 	}
 	var binding *unstructured.Unstructured
 	if p.Trigger != nil {
 		if binding, err = c.Apply(ctx, EventBindingGVR, p.eventBinding()); err != nil {
-			addKubeError(&resp.Diagnostics, "updating the trigger of", id, err)
+			addKubeError(d, "updating the trigger of", id, err)
 			return
 		}
 	} else if err := c.DeleteAndWait(ctx, EventBindingGVR, p.Namespace, p.Name); err != nil {
-		addKubeError(&resp.Diagnostics, "removing the trigger of", id, err)
+		addKubeError(d, "removing the trigger of", id, err)
 		return
 	}
-	flatten(ctx, tmpl, cron, binding, &plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	flatten(ctx, tmpl, cron, binding, plan, d)
+	d.Append(set(ctx, plan)...)
 }
 
 func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {

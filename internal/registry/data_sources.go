@@ -118,23 +118,12 @@ func NewModelVersionDataSource() datasource.DataSource { return &modelVersionDat
 type modelVersionDataSource struct{ dsBase }
 
 type modelVersionDataModel struct {
-	ID                   types.String `tfsdk:"id"`
-	ModelName            types.String `tfsdk:"model_name"`
-	Version              types.String `tfsdk:"version"`
-	Alias                types.String `tfsdk:"alias"`
-	Source               types.String `tfsdk:"source"`
-	RunID                types.String `tfsdk:"run_id"`
-	RunLink              types.String `tfsdk:"run_link"`
-	ModelID              types.String `tfsdk:"model_id"`
-	Description          types.String `tfsdk:"description"`
-	Tags                 types.Map    `tfsdk:"tags"`
-	Stage                types.String `tfsdk:"stage"`
-	Status               types.String `tfsdk:"status"`
-	StatusMessage        types.String `tfsdk:"status_message"`
-	StorageLocation      types.String `tfsdk:"storage_location"`
-	Aliases              types.Set    `tfsdk:"aliases"`
-	CreationTimestamp    types.Int64  `tfsdk:"creation_timestamp"`
-	LastUpdatedTimestamp types.Int64  `tfsdk:"last_updated_timestamp"`
+	ID        types.String `tfsdk:"id"`
+	ModelName types.String `tfsdk:"model_name"`
+	Version   types.String `tfsdk:"version"`
+	Alias     types.String `tfsdk:"alias"`
+	versionAttrs
+	LastUpdatedTimestamp types.Int64 `tfsdk:"last_updated_timestamp"`
 }
 
 func (d *modelVersionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {

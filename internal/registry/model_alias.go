@@ -29,9 +29,13 @@ var (
 )
 
 // NewModelAliasResource returns the mlops_model_alias resource.
-func NewModelAliasResource() resource.Resource { return &modelAliasResource{} }
+func NewModelAliasResource() resource.Resource {
+	return &modelAliasResource{resourceBase{
+		typeName: "_model_alias", identity: modelAliasIdentity, imports: modelAliasImport,
+	}}
+}
 
-type modelAliasResource struct{ base }
+type modelAliasResource struct{ resourceBase }
 
 type modelAliasModel struct {
 	ID        types.String   `tfsdk:"id"`
@@ -46,14 +50,6 @@ const modelAliasKind = "model alias"
 // modelAliasIdentity is the resource's identity: `import { identity = {...} }`
 // (Terraform 1.12+, OpenTofu 1.12+) imports by it.
 var modelAliasIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "model_name", Description: "Name of the registered model."}, {Name: "alias", Description: "The alias, such as `champion`."}})
-
-func (r *modelAliasResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	modelAliasIdentity.Schema(resp)
-}
-
-func (r *modelAliasResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_model_alias"
-}
 
 func (r *modelAliasResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -198,21 +194,6 @@ func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequ
 	if err := c.DeleteAlias(ctx, name, alias); err != nil && !mlflow.IsNotFound(err) {
 		diags.AddAPIError(&resp.Diagnostics, "deleting", modelAliasKind, name+"@"+alias, err)
 	}
-}
-
-func (r *modelAliasResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := modelAliasIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = modelAliasID(v["model_name"], v["alias"])
-	}
-	name, alias, problem := parseModelAliasID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("alias"), alias)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
 }
 
 // readInto reads the alias into m; false when the alias (or its model) does

@@ -9,7 +9,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/stringvalidator"
 	"github.com/hashicorp/terraform-plugin-framework/attr"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema"
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/booldefault"
@@ -36,28 +35,38 @@ var (
 )
 
 // NewModelVersionResource returns the mlops_model_version resource.
-func NewModelVersionResource() resource.Resource { return &modelVersionResource{} }
+func NewModelVersionResource() resource.Resource {
+	return &modelVersionResource{resourceBase{
+		typeName: "_model_version", identity: modelVersionIdentity, imports: modelVersionImport,
+	}}
+}
 
-type modelVersionResource struct{ base }
+type modelVersionResource struct{ resourceBase }
 
 type modelVersionModel struct {
-	ID                      types.String   `tfsdk:"id"`
-	ModelName               types.String   `tfsdk:"model_name"`
-	Source                  types.String   `tfsdk:"source"`
-	RunID                   types.String   `tfsdk:"run_id"`
-	RunLink                 types.String   `tfsdk:"run_link"`
-	ModelID                 types.String   `tfsdk:"model_id"`
-	Description             types.String   `tfsdk:"description"`
-	Tags                    types.Map      `tfsdk:"tags"`
-	Stage                   types.String   `tfsdk:"stage"`
+	ID        types.String `tfsdk:"id"`
+	ModelName types.String `tfsdk:"model_name"`
+	Version   types.String `tfsdk:"version"`
+	versionAttrs
 	ArchiveExistingVersions types.Bool     `tfsdk:"archive_existing_versions"`
-	Version                 types.String   `tfsdk:"version"`
-	Status                  types.String   `tfsdk:"status"`
-	StatusMessage           types.String   `tfsdk:"status_message"`
-	StorageLocation         types.String   `tfsdk:"storage_location"`
-	Aliases                 types.Set      `tfsdk:"aliases"`
-	CreationTimestamp       types.Int64    `tfsdk:"creation_timestamp"`
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
+}
+
+// versionAttrs are the attributes of a version that both the resource and
+// the data source mlops_model_version have.
+type versionAttrs struct {
+	Source            types.String `tfsdk:"source"`
+	RunID             types.String `tfsdk:"run_id"`
+	RunLink           types.String `tfsdk:"run_link"`
+	ModelID           types.String `tfsdk:"model_id"`
+	Description       types.String `tfsdk:"description"`
+	Tags              types.Map    `tfsdk:"tags"`
+	Stage             types.String `tfsdk:"stage"`
+	Status            types.String `tfsdk:"status"`
+	StatusMessage     types.String `tfsdk:"status_message"`
+	StorageLocation   types.String `tfsdk:"storage_location"`
+	Aliases           types.Set    `tfsdk:"aliases"`
+	CreationTimestamp types.Int64  `tfsdk:"creation_timestamp"`
 }
 
 const (
@@ -70,14 +79,6 @@ const (
 // modelVersionIdentity is the resource's identity: `import { identity = {...} }`
 // (Terraform 1.12+, OpenTofu 1.12+) imports by it.
 var modelVersionIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "model_name", Description: "Name of the registered model."}, {Name: "version", Description: "The version number, such as `3`."}})
-
-func (r *modelVersionResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	modelVersionIdentity.Schema(resp)
-}
-
-func (r *modelVersionResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_model_version"
-}
 
 func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	keep := []planmodifier.String{stringplanmodifier.UseStateForUnknown()}
@@ -302,22 +303,6 @@ func (r *modelVersionResource) Delete(ctx context.Context, req resource.DeleteRe
 	if err := c.DeleteModelVersion(ctx, name, version); err != nil && !mlflow.IsNotFound(err) {
 		diags.AddAPIError(&resp.Diagnostics, "deleting", modelVersionKind, name+"/"+version, err)
 	}
-}
-
-func (r *modelVersionResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := modelVersionIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = modelVersionID(v["model_name"], v["version"])
-	}
-	name, version, problem := parseModelVersionID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("model_name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("version"), version)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), importID)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("archive_existing_versions"), false)...)
 }
 
 // readInto reads the version and its download URI into m. It returns false

@@ -31,9 +31,15 @@ var (
 )
 
 // NewRegisteredModelResource returns the mlops_registered_model resource.
-func NewRegisteredModelResource() resource.Resource { return &registeredModelResource{} }
+func NewRegisteredModelResource() resource.Resource {
+	return &registeredModelResource{resourceBase{
+		typeName: "_registered_model", identity: registeredModelIdentity, imports: registeredModelImport,
+		// A rename (registered-models/rename) changes the name, and so the identity.
+		mutableIdentity: true,
+	}}
+}
 
-type registeredModelResource struct{ base }
+type registeredModelResource struct{ resourceBase }
 
 type registeredModelModel struct {
 	ID                   types.String   `tfsdk:"id"`
@@ -51,16 +57,6 @@ const registeredModelKind = "registered model"
 // registeredModelIdentity is the resource's identity: `import { identity = {...} }`
 // (Terraform 1.12+, OpenTofu 1.12+) imports by it.
 var registeredModelIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "name", Description: "The model's name."}})
-
-func (r *registeredModelResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	registeredModelIdentity.Schema(resp)
-}
-
-func (r *registeredModelResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_registered_model"
-	// A rename (registered-models/rename) changes the name, and so the identity.
-	resp.ResourceBehavior.MutableIdentity = true
-}
 
 func (r *registeredModelResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -281,21 +277,6 @@ func (r *registeredModelResource) Delete(ctx context.Context, req resource.Delet
 	if err := c.DeleteRegisteredModel(ctx, name); err != nil && !mlflow.IsNotFound(err) {
 		diags.AddAPIError(&resp.Diagnostics, "deleting", registeredModelKind, name, err)
 	}
-}
-
-func (r *registeredModelResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := registeredModelIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = v["name"]
-	}
-	name, problem := parseRegisteredModelID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("name"), name)...)
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("force_destroy"), false)...)
 }
 
 // readInto reads the model into m. It returns false when the model does not exist.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
 // Resources lists the family's resources.
@@ -67,6 +68,30 @@ func (b *base) checkClientAtPlan(req resource.ModifyPlanRequest, resp *resource.
 		return // destroy, or validation before the provider is configured
 	}
 	b.client(&resp.Diagnostics)
+}
+
+// resourceBase is base for resources: the type name, identity and import
+// each resource declares give its Metadata, IdentitySchema and ImportState.
+type resourceBase struct {
+	base
+	typeName string // after the provider's name, such as "_model_alias"
+	identity tfval.Identity
+	// mutableIdentity says that an update may change the identity.
+	mutableIdentity bool
+	imports         importer
+}
+
+func (b *resourceBase) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
+	resp.TypeName = req.ProviderTypeName + b.typeName
+	resp.ResourceBehavior.MutableIdentity = b.mutableIdentity
+}
+
+func (b *resourceBase) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
+	b.identity.Schema(resp)
+}
+
+func (b *resourceBase) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
+	b.imports.importState(ctx, b.identity, req, resp)
 }
 
 // dsBase is base for data sources.

@@ -37,9 +37,13 @@ var (
 )
 
 // NewRegistryWebhookResource returns the mlops_registry_webhook resource.
-func NewRegistryWebhookResource() resource.Resource { return &registryWebhookResource{} }
+func NewRegistryWebhookResource() resource.Resource {
+	return &registryWebhookResource{resourceBase{
+		typeName: "_registry_webhook", identity: registryWebhookIdentity, imports: registryWebhookImport,
+	}}
+}
 
-type registryWebhookResource struct{ base }
+type registryWebhookResource struct{ resourceBase }
 
 type registryWebhookModel struct {
 	ID                   types.String   `tfsdk:"id"`
@@ -61,14 +65,6 @@ const registryWebhookKind = "registry webhook"
 // registryWebhookIdentity is the resource's identity: `import { identity = {...} }`
 // (Terraform 1.12+, OpenTofu 1.12+) imports by it.
 var registryWebhookIdentity = tfval.Identity([]tfval.IdentityAttr{{Name: "id", Description: "MLflow's webhook id."}})
-
-func (r *registryWebhookResource) IdentitySchema(_ context.Context, _ resource.IdentitySchemaRequest, resp *resource.IdentitySchemaResponse) {
-	registryWebhookIdentity.Schema(resp)
-}
-
-func (r *registryWebhookResource) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
-	resp.TypeName = req.ProviderTypeName + "_registry_webhook"
-}
 
 func (r *registryWebhookResource) Schema(ctx context.Context, _ resource.SchemaRequest, resp *resource.SchemaResponse) {
 	resp.Schema = schema.Schema{
@@ -241,19 +237,6 @@ func (r *registryWebhookResource) Delete(ctx context.Context, req resource.Delet
 	if err := c.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !mlflow.IsNotFound(err) {
 		diags.AddAPIError(&resp.Diagnostics, "deleting", registryWebhookKind, state.ID.ValueString(), err)
 	}
-}
-
-func (r *registryWebhookResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
-	importID := req.ID
-	if v, ok := registryWebhookIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = v["id"]
-	}
-	id, problem := parseWebhookID(importID)
-	if problem != "" {
-		resp.Diagnostics.AddError("Invalid import ID", problem)
-		return
-	}
-	resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("id"), id)...)
 }
 
 // webhookInput is the create or update body for the plan (no secret).

@@ -29,7 +29,7 @@ func expandRunning(ctx context.Context, m endpointModel, e *endpointSpec, d *dia
 	}
 	var tm transformerModel
 	if workload.ObjectOf(ctx, m.Transformer, &tm, d) {
-		c := containerOf(ctx, containerModel{tm.Image, tm.Command, tm.Args, tm.Port, tm.Env, tm.EnvFromSecrets, tm.Resources}, d)
+		c := containerOf(ctx, tm.containerModel, d)
 		e.Transformer = &transformerSpec{Container: c, MinReplicas: tm.MinReplicas.ValueInt64Pointer(), MaxReplicas: tm.MaxReplicas.ValueInt64Pointer()}
 	}
 	if !m.RequestTimeout.IsNull() && !m.RequestTimeout.IsUnknown() {
@@ -75,9 +75,8 @@ func flattenRunning(ctx context.Context, live endpointSpec, m *endpointModel, d 
 	workload.ObjectOf(ctx, m.Transformer, &prior, d)
 	m.Transformer = types.ObjectNull(transformerAttrTypes)
 	if t := live.Transformer; t != nil {
-		c := flattenContainer(ctx, t.Container, containerModel{prior.Image, prior.Command, prior.Args, prior.Port, prior.Env, prior.EnvFromSecrets, prior.Resources}, false, d)
-		m.Transformer = objectValue(ctx, transformerAttrTypes, transformerModel{c.Image, c.Command, c.Args, c.Port, c.Env, c.EnvFromSecrets, c.Resources,
-			types.Int64PointerValue(t.MinReplicas), types.Int64PointerValue(t.MaxReplicas)}, d)
+		c := flattenContainer(ctx, t.Container, prior.containerModel, false, d)
+		m.Transformer = objectValue(ctx, transformerAttrTypes, transformerModel{c, types.Int64PointerValue(t.MinReplicas), types.Int64PointerValue(t.MaxReplicas)}, d)
 	}
 	m.RequestTimeout = flattenSeconds(live.Timeout, m.RequestTimeout)
 	m.Concurrency = types.Int64PointerValue(live.Concurrency)

@@ -51,3 +51,24 @@ func TestFlattenPodConfiguredEmpty(t *testing.T) {
 		t.Fatalf("no pod configured, none applied: %s", got)
 	}
 }
+
+// A transformer (a container with its own replicas) reads back from its
+// live spec into the state's object, and is expanded from it again.
+func TestTransformerRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	var d diag.Diagnostics
+	two := int64(2)
+	live := endpointSpec{Transformer: &transformerSpec{Container: containerSpec{Image: "acme/tx:1", Args: []string{"--fast"}}, MaxReplicas: &two}}
+	m := endpointModel{Pod: types.ObjectNull(podAttrTypes), Container: types.ObjectNull(containerAttrTypes), Transformer: types.ObjectNull(transformerAttrTypes)}
+	flattenRunning(ctx, live, &m, &d)
+	var e endpointSpec
+	expandRunning(ctx, m, &e, &d)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	got := e.Transformer
+	if got == nil || got.Container.Image != "acme/tx:1" || len(got.Container.Args) != 1 || got.Container.Args[0] != "--fast" ||
+		got.MaxReplicas == nil || *got.MaxReplicas != 2 || got.MinReplicas != nil {
+		t.Fatalf("transformer after a round trip: %+v", got)
+	}
+}

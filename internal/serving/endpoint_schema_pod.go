@@ -34,16 +34,11 @@ type containerModel struct {
 	Resources      types.Object `tfsdk:"resources"`
 }
 
+// transformerModel is a container with its own replicas.
 type transformerModel struct {
-	Image          types.String `tfsdk:"image"`
-	Command        types.List   `tfsdk:"command"`
-	Args           types.List   `tfsdk:"args"`
-	Port           types.Int64  `tfsdk:"port"`
-	Env            types.Map    `tfsdk:"env"`
-	EnvFromSecrets types.Map    `tfsdk:"env_from_secrets"`
-	Resources      types.Object `tfsdk:"resources"`
-	MinReplicas    types.Int64  `tfsdk:"min_replicas"`
-	MaxReplicas    types.Int64  `tfsdk:"max_replicas"`
+	containerModel
+	MinReplicas types.Int64 `tfsdk:"min_replicas"`
+	MaxReplicas types.Int64 `tfsdk:"max_replicas"`
 }
 
 type prometheusModel struct {

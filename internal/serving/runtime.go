@@ -84,37 +84,47 @@ func (r *runtimeResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 
 func (r *runtimeResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Create }, defaultRuntimeTimeout, &resp.Diagnostics)
-	defer cancel()
-	c := conns.Kube(r.data, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	if _, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name); err == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating serving runtime",
-			fmt.Sprintf("The %s %s exists already. Import it with `terraform import <address> %s`, or choose another name.", runtimeObject(spec).APIKind, spec.id(), spec.id()))
-		return
-	} else if !kube.IsNotFound(err) {
-		diags.AddKubeError(&resp.Diagnostics, "creating", runtimeObject(spec), spec.id(), err)
-		return
-	}
-	r.apply(ctx, c, spec, diags.Create, &plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.write(ctx, diags.Create, req.Plan.Get, resp.State.Set, &resp.Diagnostics)
 }
 
-// apply server-side-applies spec and records the answer in m.
-func (r *runtimeResource) apply(ctx context.Context, c *kube.Client, spec runtimeSpec, op diags.Op, m *runtimeModel, d *diag.Diagnostics) {
+// write creates (once it has checked that no runtime has the name) or
+// updates the runtime the plan describes: it server-side-applies it and
+// records the answer in state.
+func (r *runtimeResource) write(ctx context.Context, op diags.Op, get, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
+	timeout := func(m *runtimeModel) conns.Timeout {
+		if op == diags.Create {
+			return m.Timeouts.Create
+		}
+		return m.Timeouts.Update
+	}
+	plan, ctx, cancel := conns.Begin(ctx, get, timeout, defaultRuntimeTimeout, d)
+	defer cancel()
+	c := conns.Kube(r.data, d)
+	if d.HasError() {
+		return
+	}
+
+	spec := expandRuntime(ctx, plan, d)
+	if d.HasError() {
+		return
+	}
+	if op == diags.Create {
+		if _, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name); err == nil {
+			d.AddAttributeError(path.Root("name"), "Error creating serving runtime",
+				fmt.Sprintf("The %s %s exists already. Import it with `terraform import <address> %s`, or choose another name.", runtimeObject(spec).APIKind, spec.id(), spec.id()))
+			return
+		} else if !kube.IsNotFound(err) {
+			diags.AddKubeError(d, "creating", runtimeObject(spec), spec.id(), err)
+			return
+		}
+	}
 	obj, err := c.Apply(ctx, spec.gvr(), spec.toObject())
 	if err != nil {
 		diags.AddKubeError(d, op.Verb(), runtimeObject(spec), spec.id(), err)
-		return
+	} else {
+		flattenRuntime(ctx, runtimeFromObject(obj), &plan, d)
 	}
-	flattenRuntime(ctx, runtimeFromObject(obj), m, d)
+	d.Append(set(ctx, &plan)...)
 }
 
 func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
@@ -146,19 +156,7 @@ func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, re
 
 func (r *runtimeResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(runtimeIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *runtimeModel) conns.Timeout { return m.Timeouts.Update }, defaultRuntimeTimeout, &resp.Diagnostics)
-	defer cancel()
-	c := conns.Kube(r.data, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-
-	spec := expandRuntime(ctx, plan, &resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
-		return
-	}
-	r.apply(ctx, c, spec, diags.Update, &plan, &resp.Diagnostics)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+	r.write(ctx, diags.Update, req.Plan.Get, resp.State.Set, &resp.Diagnostics)
 }
 
 func (r *runtimeResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
