@@ -10,6 +10,11 @@
 # The server's log is .run/mlflow/server.log; it is kept after stop so that a
 # failed run can be read. MLOPS_MLFLOW_DIR puts a second, separate server's
 # state elsewhere (the tests use .run/mlflow-test, fresh each run).
+# MLOPS_MLFLOW_AUTH=1 runs MLflow's authentication app (`--app-name
+# basic-auth`): users in its own SQLite database, an admin whose password is
+# made once per state folder, NO_PERMISSIONS for other users until granted.
+# Its env file then also exports the admin's MLFLOW_TRACKING_USERNAME and
+# MLFLOW_TRACKING_PASSWORD.
 source "$(dirname "$0")/lib.sh"
 dir="${MLOPS_MLFLOW_DIR:-$RUN_DIR/mlflow}"
 pidfile="$dir/server.pid"
@@ -40,22 +45,48 @@ start() {
   # MLFLOW_WEBHOOK_CACHE_TTL seconds (60 by default): a second here, so that a
   # webhook just applied takes effect at once.
   [ -s "$dir/webhook-secret.key" ] || python3 -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())' >"$dir/webhook-secret.key"
+  local auth=()
+  echo "export MLFLOW_TRACKING_URI=http://127.0.0.1:$port" >"$envfile"
+  if [ "${MLOPS_MLFLOW_AUTH:-}" = 1 ]; then
+    auth_config
+    auth=(--app-name basic-auth)
+    export MLFLOW_AUTH_CONFIG_PATH="$dir/basic_auth.ini" MLFLOW_FLASK_SERVER_SECRET_KEY="$(cat "$dir/flask-secret.key")"
+    printf 'export MLFLOW_TRACKING_USERNAME=admin MLFLOW_TRACKING_PASSWORD=%s\n' "$(cat "$dir/admin-password")" >>"$envfile"
+  fi
   # setsid: the server and its workers form one process group, stopped together.
   MLFLOW_WEBHOOK_ALLOWED_SCHEMES=http,https MLFLOW_WEBHOOK_ALLOW_PRIVATE_IPS=true MLFLOW_WEBHOOK_CACHE_TTL=1 \
   MLFLOW_WEBHOOK_SECRET_ENCRYPTION_KEY="$(cat "$dir/webhook-secret.key")" \
-  setsid "$bin/mlflow" server --host 127.0.0.1 --port "$port" --workers 2 \
+  setsid "$bin/mlflow" server "${auth[@]}" --host 127.0.0.1 --port "$port" --workers 2 \
     --backend-store-uri "sqlite:///$dir/mlflow.db" \
     --artifacts-destination "$dir/artifacts" \
     --default-artifact-root mlflow-artifacts:/ \
     >"$dir/server.log" 2>&1 </dev/null &
   echo $! >"$pidfile"
-  echo "export MLFLOW_TRACKING_URI=http://127.0.0.1:$port" >"$envfile"
   if ! wait_http "http://127.0.0.1:$port/health" 180; then
     tail -n 50 "$dir/server.log" >&2 || true
     stop
     die "MLflow did not become healthy within 180s"
   fi
   log "MLflow is up at http://127.0.0.1:$port"
+}
+
+# auth_config writes the authentication app's configuration and secrets
+# into the state folder (once: the admin exists after the first start).
+auth_config() {
+  local k
+  for k in admin-password flask-secret.key; do
+    [ -s "$dir/$k" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(24))' >"$dir/$k"
+  done
+  cat >"$dir/basic_auth.ini" <<EOF
+[mlflow]
+default_permission = NO_PERMISSIONS
+database_uri = sqlite:///$dir/basic_auth.db
+admin_username = admin
+admin_password = $(cat "$dir/admin-password")
+authorization_function = mlflow.server.auth:authenticate_request_basic_auth
+grant_default_workspace_access = false
+auth_cache_ttl_seconds = 60
+EOF
 }
 
 stop() {

@@ -23,6 +23,9 @@
 #                    (started fresh by each up, with no proxies: the fault
 #                    suite puts its own in front of MLflow and kube-apiserver).
 #                    Default: mlflow,kube,serving for up, all four otherwise.
+#   --mlflow-auth    up: MLflow runs its authentication app (MLOPS_MLFLOW_AUTH=1,
+#                    see scripts/mlflow-server.sh); its admin's credentials are
+#                    in the env and the settings file
 #
 # MLflow, the cluster and toxiproxy start side by side, the data plane after
 # them. Without --name, MLOPS_MLFLOW_DIR and MLOPS_KUBE_DIR move the servers'
@@ -33,12 +36,13 @@
 # which takes registry events) and MLOPS_DEV_GATEWAY (the development
 # gateway's host:port, when it runs).
 source "$(dirname "$0")/lib.sh"
-usage() { echo "usage: $0 [--name NAME] [--servers mlflow,kube,serving,toxiproxy] up|stop|down|env" >&2; exit 2; }
+usage() { echo "usage: $0 [--name NAME] [--servers mlflow,kube,serving,toxiproxy] [--mlflow-auth] up|stop|down|env" >&2; exit 2; }
 cmd="" servers=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) [ -n "${2:-}" ] || usage; export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-$2" MLOPS_KUBE_DIR="$RUN_DIR/kube-$2"; shift 2 ;;
     --servers) [ -n "${2:-}" ] || usage; servers=$2; shift 2 ;;
+    --mlflow-auth) export MLOPS_MLFLOW_AUTH=1; shift ;;
     up | stop | down | env) [ -z "$cmd" ] || usage; cmd=$1; shift ;;
     *) usage ;;
   esac
@@ -122,6 +126,7 @@ up() {
   if has serving; then server serving start; fi
   cat >"$stack_env" <<ENV
 export MLFLOW_TRACKING_URI=$MLFLOW_TRACKING_URI
+${MLFLOW_TRACKING_USERNAME:+export MLFLOW_TRACKING_USERNAME=$MLFLOW_TRACKING_USERNAME MLFLOW_TRACKING_PASSWORD=$MLFLOW_TRACKING_PASSWORD}
 export KUBE_CONFIG_PATH=$KUBECONFIG
 export MLOPS_NAMESPACE=default
 export MLOPS_ARGO_SERVER=$MLOPS_ARGO_SERVER

@@ -63,7 +63,8 @@ func MLflow(t *testing.T) *mlflow.Client {
 	t.Helper()
 	PreCheckMLflow(t)
 	clientOnce.Do(func() {
-		client, clientErr = mlflow.New(mlflow.Config{TrackingURI: os.Getenv("MLFLOW_TRACKING_URI"), MaxRetries: 3})
+		client, clientErr = mlflow.New(mlflow.Config{TrackingURI: os.Getenv("MLFLOW_TRACKING_URI"), MaxRetries: 3,
+			Username: os.Getenv("MLFLOW_TRACKING_USERNAME"), Password: os.Getenv("MLFLOW_TRACKING_PASSWORD")})
 	})
 	if clientErr != nil {
 		t.Fatalf("building the MLflow client: %v", clientErr)

@@ -109,13 +109,7 @@ func (c *Client) DeleteRegisteredModelTag(ctx context.Context, name, key string)
 
 // SearchRegisteredModelsPage reads one page of registered-models/search.
 func (c *Client) SearchRegisteredModelsPage(ctx context.Context, filter, pageToken string, maxResults int) ([]RegisteredModel, string, error) {
-	q := url.Values{"max_results": {strconv.Itoa(maxResults)}}
-	if filter != "" {
-		q.Set("filter", filter)
-	}
-	if pageToken != "" {
-		q.Set("page_token", pageToken)
-	}
+	q := searchQuery(filter, pageToken, maxResults)
 	var out struct {
 		RegisteredModels []RegisteredModel `json:"registered_models"`
 		NextPageToken    string            `json:"next_page_token"`
@@ -190,10 +184,10 @@ func (c *Client) CreateModelVersion(ctx context.Context, in CreateModelVersionIn
 	return &out.ModelVersion, nil
 }
 
-// CreateModelVersionChecked registers a version like CreateModelVersion,
-// but when the answer is lost it looks before it reports failure (see
-// checkedCreate.run): a version of the model registered since the create
-// began with the same source, run and description is the one it made.
+// CreateModelVersionChecked is CreateModelVersion for a create whose answer
+// may be lost (checkedCreate.run says what it does then): the version it
+// made is one registered since the create began with the same source, run
+// and description.
 func (c *Client) CreateModelVersionChecked(ctx context.Context, in CreateModelVersionInput) (mv *ModelVersion, recovered bool, err error) {
 	return checkedCreate[ModelVersion]{
 		kind:   "version",
@@ -272,13 +266,7 @@ func (c *Client) DeleteModelVersionTag(ctx context.Context, name, version, key s
 
 // SearchModelVersionsPage reads one page of model-versions/search.
 func (c *Client) SearchModelVersionsPage(ctx context.Context, filter, pageToken string, maxResults int) ([]ModelVersion, string, error) {
-	q := url.Values{"max_results": {strconv.Itoa(maxResults)}}
-	if filter != "" {
-		q.Set("filter", filter)
-	}
-	if pageToken != "" {
-		q.Set("page_token", pageToken)
-	}
+	q := searchQuery(filter, pageToken, maxResults)
 	var out struct {
 		ModelVersions []ModelVersion `json:"model_versions"`
 		NextPageToken string         `json:"next_page_token"`
@@ -311,4 +299,16 @@ func QuoteFilterString(s string) string {
 		out = append(out, s[i])
 	}
 	return string(append(out, '\''))
+}
+
+// searchQuery is the query of one page of a search.
+func searchQuery(filter, pageToken string, maxResults int) url.Values {
+	q := url.Values{"max_results": {strconv.Itoa(maxResults)}}
+	if filter != "" {
+		q.Set("filter", filter)
+	}
+	if pageToken != "" {
+		q.Set("page_token", pageToken)
+	}
+	return q
 }

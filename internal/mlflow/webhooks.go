@@ -149,10 +149,7 @@ func (c *Client) DeleteWebhook(ctx context.Context, id string) error {
 // ListWebhooks reads every webhook, page by page.
 func (c *Client) ListWebhooks(ctx context.Context) ([]Webhook, error) {
 	return All(ctx, func(ctx context.Context, token string) ([]Webhook, string, error) {
-		q := url.Values{"max_results": {"1000"}}
-		if token != "" {
-			q.Set("page_token", token)
-		}
+		q := searchQuery("", token, 1000)
 		var out struct {
 			Webhooks      []Webhook `json:"webhooks"`
 			NextPageToken string    `json:"next_page_token"`

@@ -128,6 +128,10 @@ func TestAccProvider_credentials(t *testing.T) {
 	bearer, bearerSeen := authServer(t)
 	basic, basicSeen := authServer(t)
 	t.Setenv("MLFLOW_TRACKING_TOKEN", "env-token")
+	// The suite may run against MLflow's authentication app, whose admin
+	// credentials are in the environment: they would win over the token.
+	t.Setenv("MLFLOW_TRACKING_USERNAME", "")
+	t.Setenv("MLFLOW_TRACKING_PASSWORD", "")
 	resource.Test(t, resource.TestCase{
 		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
 		Steps: []resource.TestStep{
