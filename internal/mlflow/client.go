@@ -61,7 +61,8 @@ func (c *Client) TrackingURI() string { return c.base.String() }
 // request describes one API call.
 type request struct {
 	method string
-	path   string // relative to /api/2.0/mlflow/
+	path   string // relative to /api/<api>/mlflow/
+	api    string // the API version: "2.0" when empty, "3.0" for the grants
 	query  url.Values
 	body   any
 	// idempotent requests are retried on every retryable failure; the others
@@ -91,7 +92,11 @@ func (c *Client) do(ctx context.Context, req request, out any) error {
 		}
 	}
 	u := *c.base
-	u.Path = strings.TrimRight(u.Path, "/") + "/api/2.0/mlflow/" + req.path
+	api := req.api
+	if api == "" {
+		api = "2.0"
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/api/" + api + "/mlflow/" + req.path
 	if len(req.query) > 0 {
 		u.RawQuery = req.query.Encode()
 	}
