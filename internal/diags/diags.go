@@ -41,7 +41,7 @@ func Detail(kind, id string, err error) string {
 	case errors.Is(err, context.DeadlineExceeded):
 		hint = "The operation ran out of time. Raise the resource's timeouts, or check the server's health."
 	case mlflow.IsUnauthenticated(err):
-		hint = "The MLflow server refused the credentials. Check mlflow.username/mlflow.password (MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD) or mlflow.token (MLFLOW_TRACKING_TOKEN)."
+		hint = credentialsHint(err)
 	case mlflow.IsPermissionDenied(err):
 		hint = "The MLflow user lacks permission for this operation. Grant it on the server, or use other credentials."
 	case mlflow.IsEndpointNotFound(err):
@@ -59,6 +59,22 @@ func Detail(kind, id string, err error) string {
 		return fmt.Sprintf("%s %s\n\nServer said: %s", what, hint, err)
 	}
 	return fmt.Sprintf("%s\n\n%s", what, err)
+}
+
+// credentialsHint says which credentials a server refused (a 401), and
+// which settings to check.
+func credentialsHint(err error) string {
+	var ae *mlflow.APIError
+	errors.As(err, &ae)
+	switch {
+	case ae != nil && ae.Credentials == mlflow.CredentialsBasic:
+		return "The MLflow server refused the credentials of mlflow.username/mlflow.password (MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD): check them. " +
+			"(They are used, not mlflow.token, when both are set.)"
+	case ae != nil && ae.Credentials == mlflow.CredentialsToken:
+		return "The MLflow server refused the credentials of mlflow.token (MLFLOW_TRACKING_TOKEN): check the token."
+	}
+	return "The MLflow server requires credentials, and none are set: set mlflow.username and mlflow.password " +
+		"(MLFLOW_TRACKING_USERNAME, MLFLOW_TRACKING_PASSWORD), or mlflow.token (MLFLOW_TRACKING_TOKEN)."
 }
 
 // AddNotFoundWarning warns that an object vanished outside Terraform and

@@ -16,12 +16,14 @@ import (
 
 func TestDetailAdvice(t *testing.T) {
 	for err, want := range map[error]string{
-		&mlflow.APIError{StatusCode: 401, ErrorCode: mlflow.CodeUnauthenticated}:       "MLFLOW_TRACKING_USERNAME",
-		&mlflow.APIError{StatusCode: 403, ErrorCode: mlflow.CodePermissionDenied}:      "lacks permission",
-		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeEndpointNotFound}:      "MLFLOW_TRACKING_URI",
-		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeResourceDoesNotExist}:  "does not exist",
-		&mlflow.APIError{StatusCode: 400, ErrorCode: mlflow.CodeResourceAlreadyExists}: "terraform import",
-		fmt.Errorf("wrapped: %w", context.DeadlineExceeded):                            "Raise the resource's timeouts",
+		&mlflow.APIError{StatusCode: 401, ErrorCode: mlflow.CodeUnauthenticated}:                                       "requires credentials, and none are set",
+		&mlflow.APIError{StatusCode: 401, ErrorCode: mlflow.CodeUnauthenticated, Credentials: mlflow.CredentialsBasic}: "refused the credentials of mlflow.username/mlflow.password",
+		&mlflow.APIError{StatusCode: 401, ErrorCode: mlflow.CodeUnauthenticated, Credentials: mlflow.CredentialsToken}: "refused the credentials of mlflow.token (MLFLOW_TRACKING_TOKEN)",
+		&mlflow.APIError{StatusCode: 403, ErrorCode: mlflow.CodePermissionDenied}:                                      "lacks permission",
+		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeEndpointNotFound}:                                      "MLFLOW_TRACKING_URI",
+		&mlflow.APIError{StatusCode: 404, ErrorCode: mlflow.CodeResourceDoesNotExist}:                                  "does not exist",
+		&mlflow.APIError{StatusCode: 400, ErrorCode: mlflow.CodeResourceAlreadyExists}:                                 "terraform import",
+		fmt.Errorf("wrapped: %w", context.DeadlineExceeded):                                                            "Raise the resource's timeouts",
 	} {
 		if got := Detail("model version", "m/1", err); !strings.Contains(got, want) || !strings.Contains(got, `"m/1"`) {
 			t.Errorf("%v: %q lacks %q", err, got, want)

@@ -76,6 +76,17 @@ func (c *Client) get(ctx context.Context, path string, query url.Values, out any
 	return c.do(ctx, request{method: http.MethodGet, path: path, query: query, idempotent: true}, out)
 }
 
+// credentials names the credentials the client sends (Basic auth wins).
+func (c *Client) credentials() Credentials {
+	switch {
+	case strings.HasPrefix(c.authHeader, "Basic "):
+		return CredentialsBasic
+	case strings.HasPrefix(c.authHeader, "Bearer "):
+		return CredentialsToken
+	}
+	return CredentialsNone
+}
+
 // do sends req, retrying as the package comment says, and decodes a 2xx JSON
 // answer into out (when out is not nil).
 func (c *Client) do(ctx context.Context, req request, out any) error {
@@ -212,7 +223,7 @@ func (c *Client) attempt(ctx context.Context, req request, target string, payloa
 	}
 
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
-	apiErr := &APIError{Method: req.method, Path: req.path, StatusCode: resp.StatusCode}
+	apiErr := &APIError{Method: req.method, Path: req.path, StatusCode: resp.StatusCode, Credentials: c.credentials()}
 	var wire struct {
 		ErrorCode string `json:"error_code"`
 		Message   string `json:"message"`

@@ -34,7 +34,20 @@ type APIError struct {
 	ErrorCode string
 	// Message is MLflow's message, or the start of the body.
 	Message string
+	// Credentials are what the request carried, to say which setting a
+	// server that refuses them (401) refused.
+	Credentials Credentials
 }
+
+// Credentials are the kinds of credentials a client sends.
+type Credentials int
+
+// The kinds of credentials.
+const (
+	CredentialsNone  Credentials = iota
+	CredentialsBasic             // username and password
+	CredentialsToken             // a bearer token
+)
 
 func (e *APIError) Error() string {
 	return fmt.Sprintf("MLflow %s %s: HTTP %d %s: %s", e.Method, e.Path, e.StatusCode, e.ErrorCode, e.Message)

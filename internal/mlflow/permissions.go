@@ -53,7 +53,8 @@ func (c *Client) GetGrant(ctx context.Context, username, resourceType, resourceI
 			RoleName        string `json:"role_name"`
 		} `json:"permissions"`
 	}
-	if err := c.get(ctx, "users/permissions/list", url.Values{"username": {username}}, &out); err != nil {
+	req := request{method: http.MethodGet, api: "3.0", path: "users/permissions/list", query: url.Values{"username": {username}}, idempotent: true}
+	if err := c.do(ctx, req, &out); err != nil {
 		return nil, err
 	}
 	for _, p := range out.Permissions {

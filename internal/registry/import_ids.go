@@ -132,3 +132,25 @@ var registryWebhookImport = importer{
 }
 
 func blank(s string) bool { return strings.TrimSpace(s) == "" }
+
+// parseModelPermissionID parses mlops_registered_model_permission's import
+// ID, `<model_name>/<username>`, split at the last '/'.
+func parseModelPermissionID(id string) (name, username, problem string) {
+	i := strings.LastIndex(id, "/")
+	if i < 0 || blank(id[:i]) || blank(id[i+1:]) {
+		return "", "", fmt.Sprintf("The import ID of mlops_registered_model_permission is `<model_name>/<username>`, such as `churn/alice`; got %q.", id)
+	}
+	return id[:i], id[i+1:], ""
+}
+
+// modelPermissionID formats mlops_registered_model_permission's ID.
+func modelPermissionID(name, username string) string { return name + "/" + username }
+
+// modelPermissionImport imports a permission by `<model_name>/<username>`.
+var modelPermissionImport = importer{
+	idOf: func(v map[string]string) string { return modelPermissionID(v["model_name"], v["username"]) },
+	attrs: func(id string) ([]importAttr, string) {
+		name, username, problem := parseModelPermissionID(id)
+		return []importAttr{{"model_name", name}, {"username", username}, {"id", id}}, problem
+	},
+}

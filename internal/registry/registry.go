@@ -1,6 +1,7 @@
 // Package registry implements the MLflow Model Registry family: the resources
-// mlops_registered_model, mlops_model_version, mlops_model_alias and
-// mlops_registry_webhook (MLflow's registry webhooks), and the data sources
+// mlops_registered_model, mlops_model_version, mlops_model_alias,
+// mlops_registry_webhook (MLflow's registry webhooks) and
+// mlops_registered_model_permission (MLflow's authentication app), and the data sources
 // mlops_registered_model, mlops_model_version and mlops_model_versions. It
 // imports conns, diags, mlflow, retry, tfval and validate, never another
 // resource family.
@@ -30,6 +31,7 @@ func Resources() []func() resource.Resource {
 		NewModelVersionResource,
 		NewModelAliasResource,
 		NewRegistryWebhookResource,
+		NewModelPermissionResource,
 	}
 }
 
