@@ -56,17 +56,8 @@ func (r *modelAliasResource) Schema(ctx context.Context, _ resource.SchemaReques
 		MarkdownDescription: "An alias of a registered model (such as `champion`) that points at one of its versions. " +
 			"Moving the alias to another version is an in-place update; an alias moved or deleted outside Terraform shows as a diff.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`<model_name>@<alias>`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"model_name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the registered model. Changing it replaces the alias.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{validate.ModelName()},
-			},
+			"id":         idAttribute("`<model_name>@<alias>`."),
+			"model_name": modelNameAttribute("the alias"),
 			"alias": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "The alias, such as `champion`: ASCII letters, digits, `_` and `-`, at most 255 bytes, not `latest` and not of the form `v<number>` " +
@@ -92,10 +83,9 @@ func (r *modelAliasResource) ModifyPlan(_ context.Context, req resource.ModifyPl
 
 func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -141,10 +131,9 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -161,10 +150,9 @@ func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest,
 
 func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -183,10 +171,9 @@ func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequ
 }
 
 func (r *modelAliasResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 

@@ -92,12 +92,7 @@ func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 				MarkdownDescription: "`<model_name>/<version>`.",
 				PlanModifiers:       keep,
 			},
-			"model_name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the registered model. Changing it replaces the version.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{validate.ModelName()},
-			},
+			"model_name": modelNameAttribute("the version"),
 			"source": schema.StringAttribute{
 				Required: true,
 				MarkdownDescription: "URI of the model's artifacts: `runs:/<run_id>/<path>`, `models:/<model_id>`, `mlflow-artifacts:/…`, `s3://…`, `gs://…`, `file://…`. " +
@@ -194,10 +189,9 @@ func (r *modelVersionResource) ModifyPlan(_ context.Context, req resource.Modify
 
 func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Create }, defaultVersionReadyWait, &resp.Diagnostics)
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Create }, defaultVersionReadyWait, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -215,10 +209,9 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -292,10 +285,9 @@ func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRe
 }
 
 func (r *modelVersionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 

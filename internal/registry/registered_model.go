@@ -121,10 +121,9 @@ func (r *registeredModelResource) ModifyPlan(ctx context.Context, req resource.M
 
 func (r *registeredModelResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -168,10 +167,9 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -246,10 +244,9 @@ func (r *registeredModelResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *registeredModelResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 

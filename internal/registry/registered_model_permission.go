@@ -70,17 +70,8 @@ func (r *modelPermissionResource) Schema(ctx context.Context, _ resource.SchemaR
 			"The provider's credentials need `MANAGE` on the model (or an admin's). Destroying the resource revokes the permission; " +
 			"a permission changed or revoked outside Terraform shows as a diff.",
 		Attributes: map[string]schema.Attribute{
-			"id": schema.StringAttribute{
-				Computed:            true,
-				MarkdownDescription: "`<model_name>/<username>`.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.UseStateForUnknown()},
-			},
-			"model_name": schema.StringAttribute{
-				Required:            true,
-				MarkdownDescription: "Name of the registered model. Changing it replaces the permission.",
-				PlanModifiers:       []planmodifier.String{stringplanmodifier.RequiresReplace()},
-				Validators:          []validator.String{validate.ModelName()},
-			},
+			"id":         idAttribute("`<model_name>/<username>`."),
+			"model_name": modelNameAttribute("the permission"),
 			"username": schema.StringAttribute{
 				Required:            true,
 				MarkdownDescription: "The MLflow user (of the authentication app) who gets the permission. Changing it replaces the permission.",
@@ -106,10 +97,9 @@ func (r *modelPermissionResource) ModifyPlan(_ context.Context, req resource.Mod
 
 func (r *modelPermissionResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(modelPermissionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -140,10 +130,9 @@ func addGrantError(d *diagnostics, m modelPermissionModel, err error) {
 
 func (r *modelPermissionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelPermissionIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -196,10 +185,9 @@ func (r *modelPermissionResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *modelPermissionResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 	if err := c.RevokePermission(ctx, state.grant()); err != nil && !mlflow.IsNotFound(err) {

@@ -63,6 +63,15 @@ func (b *base) Configure(_ context.Context, req resource.ConfigureRequest, resp 
 	b.configure(req.ProviderData, &resp.Diagnostics)
 }
 
+// begin starts a CRUD method of the family: conns.Begin, then the client.
+// ok is false when the diagnostics say why the method cannot go on.
+func begin[M any](ctx context.Context, b *base, get func(context.Context, any) diag.Diagnostics, timeout func(*M) conns.Timeout, def time.Duration,
+	d *diag.Diagnostics) (M, context.Context, context.CancelFunc, *mlflow.Client, bool) {
+	m, ctx, cancel := conns.Begin(ctx, get, timeout, def, d)
+	c := b.client(d)
+	return m, ctx, cancel, c, !d.HasError()
+}
+
 // checkClientAtPlan makes a missing registry setting an error at plan time
 // rather than at apply time.
 func (b *base) checkClientAtPlan(req resource.ModifyPlanRequest, resp *resource.ModifyPlanResponse) {

@@ -177,10 +177,9 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 
@@ -228,10 +227,9 @@ func (r *registryWebhookResource) Update(ctx context.Context, req resource.Updat
 }
 
 func (r *registryWebhookResource) Delete(ctx context.Context, req resource.DeleteRequest, resp *resource.DeleteResponse) {
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Delete }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	if !ok {
 		return
 	}
 	if err := c.DeleteWebhook(ctx, state.ID.ValueString()); err != nil && !mlflow.IsNotFound(err) {
