@@ -39,6 +39,7 @@ func DataSources() []func() datasource.DataSource {
 		NewRegisteredModelDataSource,
 		NewModelVersionDataSource,
 		NewModelVersionsDataSource,
+		NewLoggedModelDataSource,
 	}
 }
 
