@@ -79,13 +79,20 @@ func Context(t *testing.T) context.Context {
 	return ctx
 }
 
-// LoggedRun is a real MLflow run holding a logged scikit-learn model.
+// LoggedRun is a real MLflow run holding a logged scikit-learn model, with
+// what scripts/log_model.py logged: the run's parameter seed (RunParams)
+// and metric train_accuracy; the logged model's parameters (Params) and
+// held-out accuracy, logged with its model_id.
 type LoggedRun struct {
-	RunID          string `json:"run_id"`
-	ArtifactURI    string `json:"artifact_uri"`
-	ModelURI       string `json:"model_uri"`
-	ModelID        string `json:"model_id"`
-	LoggedModelURI string `json:"logged_model_uri"`
+	RunID          string            `json:"run_id"`
+	ArtifactURI    string            `json:"artifact_uri"`
+	ModelURI       string            `json:"model_uri"`
+	ModelID        string            `json:"model_id"`
+	LoggedModelURI string            `json:"logged_model_uri"`
+	RunParams      map[string]string `json:"run_params"`
+	Params         map[string]string `json:"params"`
+	TrainAccuracy  float64           `json:"train_accuracy"`
+	Accuracy       float64           `json:"accuracy"`
 }
 
 var (
@@ -106,7 +113,21 @@ func LoggedRuns(t *testing.T) []LoggedRun {
 	return runs
 }
 
-func logModels(n int) ([]LoggedRun, error) {
+// LogModels logs n runs, one after the other, each with a logged model
+// named name, in the experiment of that name (made when missing): for a
+// test that needs models of its own, such as the newest of a name.
+func LogModels(t *testing.T, experiment, name string, n int) []LoggedRun {
+	t.Helper()
+	PreCheckMLflow(t)
+	runs, err := logModels(n, "--experiment", experiment, "--name", name)
+	if err != nil {
+		t.Fatalf("logging models to MLflow: %v", err)
+	}
+	return runs
+}
+
+// logModels runs scripts/log_model.py for n runs, with extra arguments.
+func logModels(n int, extra ...string) ([]LoggedRun, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return nil, err
@@ -121,7 +142,8 @@ func logModels(n int) ([]LoggedRun, error) {
 	}
 	_ = out.Close()
 	defer func() { _ = os.Remove(out.Name()) }()
-	cmd := exec.Command(python, filepath.Join(root, "scripts", "log_model.py"), "--runs", fmt.Sprint(n), "--out", out.Name())
+	args := append([]string{filepath.Join(root, "scripts", "log_model.py"), "--runs", fmt.Sprint(n), "--out", out.Name()}, extra...)
+	cmd := exec.Command(python, args...)
 	cmd.Env = os.Environ()
 	if combined, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, combined)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // Metric is one value of a metric, at a step.
@@ -42,6 +43,27 @@ type LoggedModel struct {
 // takes as its source.
 func (m LoggedModel) Source() string { return "models:/" + m.Info.ModelID }
 
+// ModelIDOfSource returns the MLflow 3 logged-model id in a source of the
+// form models:/m-<id>, or "" for any other source (models:/<name>/<version>
+// names a registered model's version, not a logged model).
+func ModelIDOfSource(source string) string {
+	id, ok := strings.CutPrefix(source, "models:/")
+	if !ok || !strings.HasPrefix(id, "m-") || len(id) == 2 || strings.ContainsAny(id, "/?#@") {
+		return ""
+	}
+	return id
+}
+
+// LoggedModelID is the logged model the version was made from: model_id as
+// the server reports it, else the id in its models:/m-<id> source (MLflow
+// 3.17 does not echo model_id in model-versions/get), else "".
+func (mv ModelVersion) LoggedModelID() string {
+	if mv.ModelID != "" {
+		return mv.ModelID
+	}
+	return ModelIDOfSource(mv.Source)
+}
+
 // Lineage is what a model was trained with and scored: the latest value of
 // each metric, and the parameters.
 type Lineage struct {
@@ -49,8 +71,9 @@ type Lineage struct {
 	Params  map[string]string
 }
 
-// lineageOf keeps each metric's value at its highest step (the latest
-// logged at that step).
+// lineageOf keeps each metric's value at its highest step, and of the
+// values at that step the one with the latest timestamp (the last listed
+// on a tie).
 func lineageOf(metrics []Metric, params []Param) Lineage {
 	l := Lineage{Metrics: map[string]float64{}, Params: map[string]string{}}
 	latest := map[string]Metric{}
@@ -130,12 +153,12 @@ func (c *Client) RunLineage(ctx context.Context, runID string) (Lineage, error) 
 	return lineageOf(out.Run.Data.Metrics, out.Run.Data.Params), nil
 }
 
-// VersionLineage is a model version's lineage: its logged model's, else
-// its run's, else empty.
+// VersionLineage is a model version's lineage: its logged model's (see
+// LoggedModelID), else its run's, else empty.
 func (c *Client) VersionLineage(ctx context.Context, mv ModelVersion) (Lineage, error) {
-	switch {
-	case mv.ModelID != "":
-		m, err := c.GetLoggedModel(ctx, mv.ModelID)
+	switch id := mv.LoggedModelID(); {
+	case id != "":
+		m, err := c.GetLoggedModel(ctx, id)
 		if err != nil {
 			return Lineage{}, err
 		}

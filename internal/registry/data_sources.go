@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/datasource/schema"
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
@@ -124,6 +125,8 @@ type modelVersionDataModel struct {
 	Alias     types.String `tfsdk:"alias"`
 	versionAttrs
 	LastUpdatedTimestamp types.Int64 `tfsdk:"last_updated_timestamp"`
+	Metrics              types.Map   `tfsdk:"metrics"`
+	Params               types.Map   `tfsdk:"params"`
 }
 
 func (d *modelVersionDataSource) Metadata(_ context.Context, req datasource.MetadataRequest, resp *datasource.MetadataResponse) {
@@ -149,12 +152,21 @@ func (d *modelVersionDataSource) Schema(_ context.Context, _ datasource.SchemaRe
 				MarkdownDescription: "Alias to resolve, such as `champion`. Conflicts with `version`.",
 				Validators:          []validator.String{validate.Alias()},
 			},
-			"source":           computed("URI of the version's artifacts as registered."),
-			"run_id":           computed("Run that produced the model."),
-			"run_link":         computed("Link to the run."),
-			"model_id":         computed("MLflow 3 logged-model id, when the server reports it."),
-			"description":      computed("Description."),
-			"tags":             schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Every tag of the version, system tags included."},
+			"source":      computed("URI of the version's artifacts as registered."),
+			"run_id":      computed("Run that produced the model."),
+			"run_link":    computed("Link to the run."),
+			"model_id":    computed("MLflow 3 logged-model id the version was made from: as the server reports it, else from a `models:/<model_id>` source."),
+			"description": computed("Description."),
+			"tags":        schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Every tag of the version, system tags included."},
+			"metrics": schema.MapAttribute{
+				Computed: true, ElementType: types.Float64Type,
+				MarkdownDescription: "Metrics of the version's logged model (`model_id`), else of its run (`run_id`), else empty: " +
+					"of each, the value at the highest step (the latest logged at that step). A plan can gate on them with a `precondition`.",
+			},
+			"params": schema.MapAttribute{
+				Computed: true, ElementType: types.StringType,
+				MarkdownDescription: "Parameters of the version's logged model (`model_id`), else of its run (`run_id`), else empty.",
+			},
 			"stage":            computed("Legacy stage."),
 			"status":           computed("Registration status."),
 			"status_message":   computed("MLflow's message about the status."),
@@ -184,33 +196,9 @@ func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRe
 		return
 	}
 	name := m.ModelName.ValueString()
-	var mv *mlflow.ModelVersion
-	var err error
-	switch {
-	case tfval.KnownString(m.Version) != "":
-		mv, err = c.GetModelVersion(ctx, name, m.Version.ValueString())
-		if err != nil {
-			diags.AddAPIError(&resp.Diagnostics, "reading", modelVersionKind, name+"/"+m.Version.ValueString(), err)
-			return
-		}
-	case tfval.KnownString(m.Alias) != "":
-		mv, err = c.GetModelVersionByAlias(ctx, name, m.Alias.ValueString())
-		if err != nil {
-			diags.AddAPIError(&resp.Diagnostics, "resolving the alias of", modelAliasKind, name+"@"+m.Alias.ValueString(), err)
-			return
-		}
-	default:
-		versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))
-		if err != nil {
-			diags.AddAPIError(&resp.Diagnostics, "listing the versions of", registeredModelKind, name, err)
-			return
-		}
-		mv = highestReady(versions)
-		if mv == nil {
-			resp.Diagnostics.AddError("Error reading model version",
-				fmt.Sprintf("The registered model %q has no version whose status is READY. Register one, or name a version or alias.", name))
-			return
-		}
+	mv := findVersion(ctx, c, m, &resp.Diagnostics)
+	if mv == nil {
+		return
 	}
 	loc, err := c.GetModelVersionDownloadURI(ctx, name, mv.Version)
 	if err != nil {
@@ -222,7 +210,7 @@ func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.Source = types.StringValue(mv.Source)
 	m.RunID = types.StringValue(mv.RunID)
 	m.RunLink = types.StringValue(mv.RunLink)
-	m.ModelID = types.StringValue(mv.ModelID)
+	m.ModelID = types.StringValue(mv.LoggedModelID())
 	m.Description = types.StringValue(mv.Description)
 	m.Tags = tfval.StringMap(mlflow.TagMap(mv.Tags))
 	m.Stage = types.StringValue(mv.CurrentStage)
@@ -232,7 +220,51 @@ func (d *modelVersionDataSource) Read(ctx context.Context, req datasource.ReadRe
 	m.Aliases = stringSet(mv.Aliases)
 	m.CreationTimestamp = types.Int64Value(mv.CreationTimestamp)
 	m.LastUpdatedTimestamp = types.Int64Value(mv.LastUpdatedTimestamp)
+	lineage, err := c.VersionLineage(ctx, *mv)
+	switch {
+	case mlflow.IsNotFound(err):
+		// The logged model or run is gone: the version is still worth reading.
+		resp.Diagnostics.AddWarning("Model version's lineage not found",
+			fmt.Sprintf("The logged model or run of the model version %q no longer exists: its metrics and params are empty.\n\nServer said: %s", name+"/"+mv.Version, err))
+		lineage = mlflow.Lineage{}
+	case err != nil:
+		diags.AddAPIError(&resp.Diagnostics, "reading the metrics and parameters of", modelVersionKind, name+"/"+mv.Version, err)
+		return
+	}
+	m.Metrics = tfval.Float64Map(lineage.Metrics)
+	m.Params = tfval.StringMap(lineage.Params)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &m)...)
+}
+
+// findVersion reads the version m names: by version, by alias, or the
+// highest READY one. It adds an error and returns nil when there is none.
+func findVersion(ctx context.Context, c *mlflow.Client, m modelVersionDataModel, d *diag.Diagnostics) *mlflow.ModelVersion {
+	name := m.ModelName.ValueString()
+	switch {
+	case tfval.KnownString(m.Version) != "":
+		mv, err := c.GetModelVersion(ctx, name, m.Version.ValueString())
+		if err != nil {
+			diags.AddAPIError(d, "reading", modelVersionKind, name+"/"+m.Version.ValueString(), err)
+		}
+		return mv
+	case tfval.KnownString(m.Alias) != "":
+		mv, err := c.GetModelVersionByAlias(ctx, name, m.Alias.ValueString())
+		if err != nil {
+			diags.AddAPIError(d, "resolving the alias of", modelAliasKind, name+"@"+m.Alias.ValueString(), err)
+		}
+		return mv
+	}
+	versions, err := c.SearchModelVersions(ctx, mlflow.ModelFilter(name))
+	if err != nil {
+		diags.AddAPIError(d, "listing the versions of", registeredModelKind, name, err)
+		return nil
+	}
+	mv := highestReady(versions)
+	if mv == nil {
+		d.AddError("Error reading model version",
+			fmt.Sprintf("The registered model %q has no version whose status is READY. Register one, or name a version or alias.", name))
+	}
+	return mv
 }
 
 // highestReady returns the READY version with the highest number, or nil.
@@ -307,7 +339,7 @@ func (d *modelVersionsDataSource) Schema(_ context.Context, _ datasource.SchemaR
 					"source":                 item("URI of the artifacts."),
 					"run_id":                 item("Run that produced the model."),
 					"run_link":               item("Link to the run."),
-					"model_id":               item("MLflow 3 logged-model id, when reported."),
+					"model_id":               item("MLflow 3 logged-model id: as reported, else from a `models:/<model_id>` source."),
 					"description":            item("Description."),
 					"tags":                   schema.MapAttribute{Computed: true, ElementType: types.StringType, MarkdownDescription: "Tags."},
 					"stage":                  item("Legacy stage."),
@@ -364,7 +396,7 @@ func (d *modelVersionsDataSource) Read(ctx context.Context, req datasource.ReadR
 			"source":                 types.StringValue(v.Source),
 			"run_id":                 types.StringValue(v.RunID),
 			"run_link":               types.StringValue(v.RunLink),
-			"model_id":               types.StringValue(v.ModelID),
+			"model_id":               types.StringValue(v.LoggedModelID()),
 			"description":            types.StringValue(v.Description),
 			"tags":                   tfval.StringMap(mlflow.TagMap(v.Tags)),
 			"stage":                  types.StringValue(v.CurrentStage),

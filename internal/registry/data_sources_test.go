@@ -259,3 +259,93 @@ output "last"  { value = data.mlops_model_versions.all.versions[%d].version }
 		},
 	})
 }
+
+// metrics and params come from the version's logged model when it has one
+// (here from a models:/<model_id> source, model_id set by the resource),
+// else from its run (a runs:/ source: MLflow sets no model_id), and a plan
+// can gate on them.
+func TestAccDataSourceModelVersion_lineage(t *testing.T) {
+	name := acctest.RandomName("ds")
+	runs := acctest.LoggedRuns(t)
+	const ds = "data.mlops_model_version."
+	config := func(threshold string) string {
+		return fmt.Sprintf(`
+resource "mlops_registered_model" "test" { name = %[1]q }
+
+resource "mlops_model_version" "logged" {
+  model_name = mlops_registered_model.test.name
+  source     = %[2]q
+}
+
+resource "mlops_model_version" "run" {
+  model_name = mlops_registered_model.test.name
+  source     = %[3]q
+  depends_on = [mlops_model_version.logged]
+}
+
+data "mlops_model_version" "logged" {
+  model_name = mlops_registered_model.test.name
+  version    = mlops_model_version.logged.version
+}
+
+data "mlops_model_version" "run" {
+  model_name = mlops_registered_model.test.name
+  version    = mlops_model_version.run.version
+}
+
+output "gate" {
+  value = data.mlops_model_version.logged.metrics["accuracy"]
+  precondition {
+    condition     = data.mlops_model_version.logged.metrics["accuracy"] >= %[4]s
+    error_message = "The model's accuracy is below %[4]s."
+  }
+}
+`, name, runs[0].LoggedModelURI, runs[1].ModelURI, threshold)
+	}
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckMLflow(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkModelVersionDestroy(t),
+		Steps: []resource.TestStep{
+			{
+				Config: config("0.9"),
+				ConfigStateChecks: []statecheck.StateCheck{
+					statecheck.ExpectKnownValue(ds+"logged", tfjsonpath.New("model_id"), knownvalue.StringExact(runs[0].ModelID)),
+					statecheck.ExpectKnownValue(ds+"logged", tfjsonpath.New("metrics"), metricsExact(runs[0].TrainAccuracy, runs[0].Accuracy)),
+					statecheck.ExpectKnownValue(ds+"logged", tfjsonpath.New("params"), paramsExact(runs[0].Params, runs[0].RunParams)),
+					statecheck.ExpectKnownValue(ds+"run", tfjsonpath.New("model_id"), knownvalue.StringExact("")),
+					statecheck.ExpectKnownValue(ds+"run", tfjsonpath.New("run_id"), knownvalue.StringExact(runs[1].RunID)),
+					// A metric logged with the model's id is the run's too
+					// (it was logged while the run was active); the model's
+					// own parameters are not.
+					statecheck.ExpectKnownValue(ds+"run", tfjsonpath.New("metrics"), metricsExact(runs[1].TrainAccuracy, runs[1].Accuracy)),
+					statecheck.ExpectKnownValue(ds+"run", tfjsonpath.New("params"), paramsExact(runs[1].RunParams)),
+					statecheck.ExpectKnownOutputValue("gate", knownvalue.Float64Exact(runs[0].Accuracy)),
+				},
+			},
+			{
+				Config:      config("1.01"),
+				ExpectError: regexp.MustCompile(`(?s)The model's accuracy is below\s+1\.01`),
+			},
+		},
+	})
+}
+
+// metricsExact checks the metrics scripts/log_model.py logs.
+func metricsExact(trainAccuracy, accuracy float64) knownvalue.Check {
+	return knownvalue.MapExact(map[string]knownvalue.Check{
+		"train_accuracy": knownvalue.Float64Exact(trainAccuracy),
+		"accuracy":       knownvalue.Float64Exact(accuracy),
+	})
+}
+
+// paramsExact checks a map of parameters: all of those given, no other.
+func paramsExact(params ...map[string]string) knownvalue.Check {
+	want := map[string]knownvalue.Check{}
+	for _, p := range params {
+		for k, v := range p {
+			want[k] = knownvalue.StringExact(v)
+		}
+	}
+	return knownvalue.MapExact(want)
+}

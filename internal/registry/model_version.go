@@ -116,7 +116,7 @@ func (r *modelVersionResource) Schema(ctx context.Context, _ resource.SchemaRequ
 			"model_id": schema.StringAttribute{
 				Optional:            true,
 				Computed:            true,
-				MarkdownDescription: "MLflow 3 logged-model id (`m-…`) the version is made from. Changing it replaces the version.",
+				MarkdownDescription: "MLflow 3 logged-model id (`m-…`) the version is made from. Taken from a `models:/<model_id>` source when not set. Changing it replaces the version.",
 				PlanModifiers:       replaceKeep,
 			},
 			"description": schema.StringAttribute{
@@ -345,11 +345,11 @@ func (r *modelVersionResource) flatten(mv *mlflow.ModelVersion, storageLocation 
 	switch {
 	case mv.ModelID != "":
 		m.ModelID = types.StringValue(mv.ModelID)
-	case loggedModelID(mv.Source) != "" && (m.ModelID.IsNull() || m.ModelID.IsUnknown()):
+	case mlflow.ModelIDOfSource(mv.Source) != "" && (m.ModelID.IsNull() || m.ModelID.IsUnknown()):
 		// MLflow does not echo model_id, but a version made from a logged
 		// model has the source models:/<model_id>: an import reads it from
 		// there, so a configuration that sets model_id does not replace it.
-		m.ModelID = types.StringValue(loggedModelID(mv.Source))
+		m.ModelID = types.StringValue(mlflow.ModelIDOfSource(mv.Source))
 	case m.ModelID.IsUnknown():
 		m.ModelID = types.StringNull()
 	}
@@ -397,15 +397,4 @@ func stringSet(ss []string) types.Set {
 		elems = append(elems, types.StringValue(s))
 	}
 	return types.SetValueMust(types.StringType, elems)
-}
-
-// loggedModelID returns the MLflow 3 logged-model id in a source of the form
-// models:/m-<id>, or "" for any other source (models:/<name>/<version> names
-// a registered model's version, not a logged model).
-func loggedModelID(source string) string {
-	id, ok := strings.CutPrefix(source, "models:/")
-	if !ok || !strings.HasPrefix(id, "m-") || len(id) == 2 || strings.ContainsAny(id, "/?#@") {
-		return ""
-	}
-	return id
 }

@@ -32,6 +32,10 @@ func versionCreateInput(ctx context.Context, plan modelVersionModel, d *diag.Dia
 	if in.RunID == "" {
 		in.RunID = runIDFromSource(in.Source)
 	}
+	if in.ModelID == "" {
+		// MLflow refuses a models:/<model_id> source without model_id.
+		in.ModelID = mlflow.ModelIDOfSource(in.Source)
+	}
 	return in
 }
 

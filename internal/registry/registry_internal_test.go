@@ -97,19 +97,3 @@ func TestIsVersionNumber(t *testing.T) {
 		}
 	}
 }
-
-func TestLoggedModelID(t *testing.T) {
-	for source, want := range map[string]string{
-		"models:/m-0123abcd":         "m-0123abcd",
-		"models:/churn/3":            "", // a registered model's version
-		"models:/m-1/artifacts":      "",
-		"models:/m-":                 "",
-		"runs:/abc/model":            "",
-		"s3://bucket/models:/m-1234": "",
-		"models:/champion@alias":     "",
-	} {
-		if got := loggedModelID(source); got != want {
-			t.Errorf("loggedModelID(%q) = %q, want %q", source, got, want)
-		}
-	}
-}

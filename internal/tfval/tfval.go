@@ -44,6 +44,15 @@ func StringMap(m map[string]string) types.Map {
 	return types.MapValueMust(types.StringType, elems)
 }
 
+// Float64Map is m as a map(number) value.
+func Float64Map(m map[string]float64) types.Map {
+	elems := make(map[string]attr.Value, len(m))
+	for k, v := range m {
+		elems[k] = types.Float64Value(v)
+	}
+	return types.MapValueMust(types.Float64Type, elems)
+}
+
 // StringList is l as a list(string) value.
 func StringList(l []string) types.List {
 	elems := make([]attr.Value, len(l))
