@@ -86,6 +86,8 @@ log "outputs"
 "$terraform" -chdir=examples/quickstart output -no-color -state="$qs/terraform.tfstate"
 url=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" endpoint_url)
 model=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" model)
+accuracy=$("$terraform" -chdir=examples/quickstart output -raw -state="$qs/terraform.tfstate" champion_accuracy)
+log "the champion passed the promotion gate: accuracy $accuracy on held-out data, as its training logged it (min_accuracy 0.9)"
 
 log "KServe serves the endpoint at $url; sending a prediction request to $url/v2/models/$model/infer"
 log "through the development gateway $MLOPS_DEV_GATEWAY, with inputs [[0.9, 0.8], [0.1, 0.2]]"
@@ -110,6 +112,6 @@ tf plan -detailed-exitcode >"$qs/plan.log" 2>&1
 rc=$?
 set -e
 if [ $rc -ne 0 ]; then cat "$qs/plan.log" >&2; die "the second plan is not empty (exit code $rc)"; fi
-"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "pipeline_run": json.loads(sys.argv[3]), "feedback_loop": json.loads(sys.argv[4]), "second_plan_empty": True}, open(sys.argv[5], "w"))' \
-  "$url" "$prediction" "$run" "$loop" "$qs/result.json"
+"$python" -c 'import json,sys; json.dump({"endpoint_url": sys.argv[1], "prediction": json.loads(sys.argv[2]), "pipeline_run": json.loads(sys.argv[3]), "feedback_loop": json.loads(sys.argv[4]), "champion_accuracy": float(sys.argv[5]), "logged": json.load(open(sys.argv[6]))["runs"][0], "second_plan_empty": True}, open(sys.argv[7], "w"))' \
+  "$url" "$prediction" "$run" "$loop" "$accuracy" "$qs/runs.json" "$qs/result.json"
 log "no changes. Done in $(( $(date +%s) - start ))s. Stop everything with: ./scripts/quickstart.sh down"

@@ -62,10 +62,34 @@ resource "mlops_model_version" "v1" {
   description = "Trained by scripts/log_model.py"
 }
 
+variable "min_accuracy" {
+  description = "The accuracy on held-out data that a version needs to become the champion."
+  type        = number
+  default     = 0.9
+}
+
+# What the version's training logged (scripts/log_model.py logs its accuracy
+# on held-out data): read from MLflow, so the gate below checks the numbers
+# MLflow has, not numbers copied into this file.
+data "mlops_model_version" "v1" {
+  model_name = mlops_registered_model.churn.name
+  version    = mlops_model_version.v1.version
+}
+
+# The promotion gate: "champion" moves to a version only if its accuracy
+# clears the bar. A version below it fails the plan (or, for a version made
+# in the same apply, the apply) before the alias moves.
 resource "mlops_model_alias" "champion" {
   model_name = mlops_registered_model.churn.name
   alias      = "champion"
   version    = mlops_model_version.v1.version
+
+  lifecycle {
+    precondition {
+      condition     = try(data.mlops_model_version.v1.metrics["accuracy"], 0) >= var.min_accuracy
+      error_message = "Version ${mlops_model_version.v1.version} has accuracy ${try(data.mlops_model_version.v1.metrics["accuracy"], "(not logged)")}, below min_accuracy (${var.min_accuracy}): it does not become the champion."
+    }
+  }
 }
 
 resource "mlops_endpoint" "churn" {
@@ -159,6 +183,11 @@ resource "mlops_registry_webhook" "evaluate" {
 
 output "endpoint_url" {
   value = mlops_endpoint.churn.url
+}
+
+output "champion_accuracy" {
+  description = "The champion's accuracy on held-out data, as its training logged it in MLflow."
+  value       = data.mlops_model_version.v1.metrics["accuracy"]
 }
 
 output "champion_version" {

@@ -14,12 +14,12 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 )
 
-// TestQuickstart runs ./scripts/quickstart.sh (train, register, promote,
-// serve, schedule retraining, predict, run the pipeline, close the feedback
-// loop) and checks the prediction of the trained model, KServe's URL, the
-// pipeline run that Argo's controller finished, the evaluation run that the
-// registry event started, and that the second plan is empty; then removes it
-// all.
+// TestQuickstart runs ./scripts/quickstart.sh (train, register, promote
+// through the accuracy gate, serve, schedule retraining, predict, run the
+// pipeline, close the feedback loop) and checks the champion's accuracy, the
+// prediction of the trained model, KServe's URL, the pipeline run that
+// Argo's controller finished, the evaluation run that the registry event
+// started, and that the second plan is empty; then removes it all.
 func TestQuickstart(t *testing.T) {
 	if os.Getenv("TF_ACC") == "" {
 		t.Skip("end-to-end test: set TF_ACC=1 to run it (scripts/test.sh does)")
@@ -81,6 +81,10 @@ func TestQuickstart(t *testing.T) {
 			Phase      string            `json:"phase"`
 			Parameters map[string]string `json:"parameters"`
 		} `json:"feedback_loop"`
+		ChampionAccuracy float64 `json:"champion_accuracy"`
+		Logged           struct {
+			Accuracy float64 `json:"accuracy"`
+		} `json:"logged"`
 		SecondPlanEmpty bool `json:"second_plan_empty"`
 	}
 	if err := json.Unmarshal(data, &result); err != nil {
@@ -89,6 +93,11 @@ func TestQuickstart(t *testing.T) {
 	// KServe's URL for a Standard endpoint: {name}-{namespace}.{ingressDomain}.
 	if result.EndpointURL != "http://churn-default.example.com" || !result.SecondPlanEmpty {
 		t.Fatalf("result %s", data)
+	}
+	// The champion went through the promotion gate on the accuracy its
+	// training logged (the quickstart's min_accuracy is 0.9), read from MLflow.
+	if result.ChampionAccuracy < 0.9 || result.ChampionAccuracy != result.Logged.Accuracy {
+		t.Fatalf("champion accuracy %v, logged %v: want the logged held-out accuracy, at least 0.9", result.ChampionAccuracy, result.Logged.Accuracy)
 	}
 	// Argo's controller ran the pipeline's two steps (train with its retry
 	// strategy, register through its when gate) and the exit handler to
