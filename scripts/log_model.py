@@ -10,7 +10,7 @@ held-out accuracy logged with its model_id. Prints one JSON object on stdout:
 (to FILE with --out, since MLflow itself prints to stdout). params are the
 model's parameters as MLflow stores them (strings), run_params the run's.
 
-Usage: python log_model.py [--runs N] [--experiment NAME] [--name MODEL] [--out FILE]
+Usage: python log_model.py [--runs N] [--experiment NAME] [--name MODEL] [--c C] [--out FILE]
 The tracking URI comes from MLFLOW_TRACKING_URI (and credentials, when the
 server wants them, from MLFLOW_TRACKING_USERNAME/MLFLOW_TRACKING_PASSWORD).
 """
@@ -37,10 +37,10 @@ def label(xs):
     return (xs[:, 0] + xs[:, 1] > 1.0).astype(int)
 
 
-def train(seed):
+def train(seed, c):
     xs = np.array([[a / 10.0, b / 10.0] for a in range(11) for b in range(11)])
     ys = label(xs)
-    model = LogisticRegression(C=100.0, random_state=seed, max_iter=1000)
+    model = LogisticRegression(C=c, random_state=seed, max_iter=1000)
     model.fit(xs, ys)
     return model, xs, ys
 
@@ -57,6 +57,8 @@ def main():
     parser.add_argument("--experiment", default="terraform-provider-mlops")
     parser.add_argument("--name", default="model", help="name of the logged models")
     parser.add_argument("--out", default="-")
+    parser.add_argument("--c", type=float, default=100.0,
+                        help="inverse regularisation strength; a tiny value (such as 0.0001) trains a weak model, for a gate to refuse")
     args = parser.parse_args()
 
     if not os.environ.get("MLFLOW_TRACKING_URI"):
@@ -64,7 +66,7 @@ def main():
     exp = mlflow.set_experiment(args.experiment)
     runs = []
     for i in range(args.runs):
-        model, xs, ys = train(seed=i)
+        model, xs, ys = train(seed=i, c=args.c)
         train_accuracy = float(model.score(xs, ys))
         params = {"C": str(model.C), "max_iter": str(model.max_iter), "solver": model.solver}
         with mlflow.start_run() as run:

@@ -54,12 +54,34 @@ variable "artifact_root" {
 # KUBE_CONFIG_PATH (and KUBE_CTX), MLOPS_NAMESPACE.
 provider "mlops" {}
 
+variable "training_runs" {
+  description = "The MLflow run that trained each version, by its resource's name ({ v1 = \"<run id>\" }): its metrics gate the promotion. The training pipeline reports it."
+  type        = map(string)
+  default     = {}
+}
+
+variable "min_accuracy" {
+  description = "The held-out accuracy (the metric \"accuracy\" its training logged) that a version needs to become the champion."
+  type        = number
+  default     = 0.9
+}
+
 # A promotion is a pull request that edits these lines: the plan comment then
-# shows the endpoint's resolved_version "1" -> "2" and the traffic shares.
+# shows the endpoint's resolved_version "1" -> "2", the traffic shares, and
+# the metrics of the champion and of the candidate side by side.
 locals {
-  champion       = mlops_model_version.v1 # the version the endpoint serves
-  canary         = mlops_model_version.v2 # the version tried on a share of the traffic
+  champion       = "v1" # the version the endpoint serves
+  canary         = "v2" # the version tried on a share of the traffic
   canary_percent = 10
+
+  # Each version's number. (The numbers only: a reference to a whole version
+  # would make every change MLflow makes to it, such as its aliases, count as
+  # a change that matters to this configuration.)
+  versions = {
+    v1 = mlops_model_version.v1.version
+    v2 = mlops_model_version.v2.version
+    v3 = mlops_model_version.v3.version
+  }
 }
 
 resource "mlops_registered_model" "model" {
@@ -75,25 +97,46 @@ resource "mlops_registered_model" "model" {
 resource "mlops_model_version" "v1" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/1"
+  run_id     = lookup(var.training_runs, "v1", null)
 }
 
 resource "mlops_model_version" "v2" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/2"
+  run_id     = lookup(var.training_runs, "v2", null)
   depends_on = [mlops_model_version.v1]
 }
 
 resource "mlops_model_version" "v3" {
   model_name = mlops_registered_model.model.name
   source     = "${var.artifact_root}/3"
+  run_id     = lookup(var.training_runs, "v3", null)
   depends_on = [mlops_model_version.v2]
 }
 
-# models:/churn@champion, for batch jobs and notebooks.
+# What each version's training logged (metrics and params of its run), read
+# from MLflow at plan: the gate below checks the numbers MLflow has, and the
+# plan comment shows them.
+data "mlops_model_version" "trained" {
+  for_each   = local.versions
+  model_name = mlops_registered_model.model.name
+  version    = each.value
+}
+
+# models:/churn@champion, for batch jobs and notebooks. The promotion gate: a
+# pull request that makes a version below min_accuracy the champion fails
+# its plan, naming this precondition, before anything moves.
 resource "mlops_model_alias" "champion" {
   model_name = mlops_registered_model.model.name
   alias      = "champion"
-  version    = local.champion.version
+  version    = local.versions[local.champion]
+
+  lifecycle {
+    precondition {
+      condition     = try(data.mlops_model_version.trained[local.champion].metrics["accuracy"], 0) >= var.min_accuracy
+      error_message = "The promotion gate: ${local.champion} (version ${local.versions[local.champion]}) has accuracy ${try(data.mlops_model_version.trained[local.champion].metrics["accuracy"], "(not logged)")}, below min_accuracy ${var.min_accuracy}; it does not become the champion."
+    }
+  }
 }
 
 resource "mlops_endpoint" "churn" {
@@ -111,7 +154,7 @@ resource "mlops_endpoint" "churn" {
 
   canary = {
     registered_model = mlops_registered_model.model.name
-    version          = local.canary.version
+    version          = local.versions[local.canary]
     traffic_percent  = local.canary_percent
   }
 

@@ -115,11 +115,12 @@ func LoggedRuns(t *testing.T) []LoggedRun {
 
 // LogModels logs n runs, one after the other, each with a logged model
 // named name, in the experiment of that name (made when missing): for a
-// test that needs models of its own, such as the newest of a name.
-func LogModels(t *testing.T, experiment, name string, n int) []LoggedRun {
+// test that needs models of its own, such as the newest of a name. extra
+// goes to scripts/log_model.py (such as "--c", "0.0001" for a weak model).
+func LogModels(t *testing.T, experiment, name string, n int, extra ...string) []LoggedRun {
 	t.Helper()
 	PreCheckMLflow(t)
-	runs, err := logModels(n, "--experiment", experiment, "--name", name)
+	runs, err := logModels(n, append([]string{"--experiment", experiment, "--name", name}, extra...)...)
 	if err != nil {
 		t.Fatalf("logging models to MLflow: %v", err)
 	}

@@ -40,6 +40,14 @@ func TestPlanSummary(t *testing.T) {
 	}
 	ns := acctest.Namespace(t)
 	model := acctest.RandomName("gitops")
+	// The versions' training runs, logged by MLflow's Python API with their
+	// held-out accuracy: two good models and a weak one (C = 0.0001).
+	good := acctest.LogModels(t, model, "model", 2)
+	weak := acctest.LogModels(t, model, "model", 1, "--c", "0.0001")[0]
+	if good[0].Accuracy < 0.9 || good[1].Accuracy < 0.9 || weak.Accuracy >= 0.9 {
+		t.Fatalf("logged accuracies %v, %v and %v: want two at least 0.9 (the example's min_accuracy) and one below", good[0].Accuracy, good[1].Accuracy, weak.Accuracy)
+	}
+	runsVar, _ := json.Marshal(map[string]string{"v1": good[0].RunID, "v2": good[1].RunID, "v3": weak.RunID})
 
 	// The provider, installed the way a registry download is: a zip in a
 	// filesystem mirror, for the address the example names.
@@ -71,16 +79,21 @@ func TestPlanSummary(t *testing.T) {
 		"TF_VAR_model_name="+model,
 		"TF_VAR_namespace="+ns,
 		"TF_VAR_artifact_root=s3://mlops-gitops-test/"+model,
+		"TF_VAR_training_runs="+string(runsVar),
 	)
-	cli := func(args ...string) string {
-		t.Helper()
+	run := func(args ...string) (string, error) {
 		cmd := exec.Command(tf, append([]string{"-chdir=" + work}, args...)...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	cli := func(args ...string) string {
+		t.Helper()
+		out, err := run(args...)
 		if err != nil {
 			t.Fatalf("%s %s: %v\n%s", filepath.Base(tf), strings.Join(args, " "), err, out)
 		}
-		return string(out)
+		return out
 	}
 
 	// The state lives in a Secret of the test's namespace (the example's
@@ -120,9 +133,18 @@ func TestPlanSummary(t *testing.T) {
 		t.Errorf("versions registered as %v, want v1, v2, v3 numbered 1, 2, 3", version)
 	}
 
+	// A pull request that promotes the weak v3 fails its plan at the gate,
+	// naming the precondition and the accuracy MLflow has for it.
+	writeFile(t, filepath.Join(work, "main.tf"), replaceOnce(t, mainTF, `champion       = "v1"`, `champion       = "v3"`))
+	out, err := run("plan", "-no-color")
+	gate := fmt.Sprintf("The promotion gate: v3 (version %s) has accuracy %v, below min_accuracy 0.9", version["v3"], weak.Accuracy)
+	if err == nil || !strings.Contains(out, "Resource precondition failed") || !strings.Contains(strings.Join(strings.Fields(out), " "), gate) {
+		t.Fatalf("the plan promoting v3 (accuracy %v): err %v, want it refused with %q:\n%s", weak.Accuracy, err, gate, out)
+	}
+
 	// The pull request: promote v2, try v3 on 25%.
-	promoted := replaceOnce(t, mainTF, "champion       = mlops_model_version.v1", "champion       = mlops_model_version.v2")
-	promoted = replaceOnce(t, promoted, "canary         = mlops_model_version.v2", "canary         = mlops_model_version.v3")
+	promoted := replaceOnce(t, mainTF, `champion       = "v1"`, `champion       = "v2"`)
+	promoted = replaceOnce(t, promoted, `canary         = "v2"`, `canary         = "v3"`)
 	promoted = replaceOnce(t, promoted, "canary_percent = 10", "canary_percent = 25")
 	writeFile(t, filepath.Join(work, "main.tf"), promoted)
 
@@ -136,11 +158,11 @@ func TestPlanSummary(t *testing.T) {
 	}
 
 	cmd := exec.Command("python3", filepath.Join(example, "scripts", "plan_summary.py"), planJSON)
-	out, err := cmd.CombinedOutput()
+	sum, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("plan_summary.py: %v\n%s", err, out)
+		t.Fatalf("plan_summary.py: %v\n%s", err, sum)
 	}
-	summary := string(out)
+	summary := string(sum)
 	t.Logf("summary:\n%s", summary)
 	for _, want := range []string{
 		"#### Serving changes\n",
@@ -149,6 +171,10 @@ func TestPlanSummary(t *testing.T) {
 		fmt.Sprintf("  - canary `resolved_version`: **%q -> %q**\n", version["v2"], version["v3"]),
 		"  - canary `traffic_percent`: **10 -> 25**\n",
 		"  - traffic: model 90%, canary 10% -> **model 75%, canary 25%**\n",
+		"#### Promotions\n",
+		fmt.Sprintf("- `mlops_model_alias.champion` (%s@champion): version **%q -> %q**\n", model, version["v1"], version["v2"]),
+		fmt.Sprintf("  | metric | version %s (now) | version %s (candidate) |\n", version["v1"], version["v2"]),
+		fmt.Sprintf("  | accuracy | %.4g | %.4g |\n", good[0].Accuracy, good[1].Accuracy),
 		"Plan: 0 to add, 2 to change, 0 to replace, 0 to destroy.\n",
 	} {
 		if !strings.Contains(summary, want) {
@@ -170,9 +196,10 @@ func TestPlanSummary(t *testing.T) {
 	// A plan without changes says so.
 	cli("plan", "-no-color", "-out=tfplan")
 	writeFile(t, planJSON, cli("show", "-json", "tfplan"))
-	out, err = exec.Command("python3", filepath.Join(example, "scripts", "plan_summary.py"), planJSON).CombinedOutput()
-	if err != nil || !strings.Contains(string(out), "No endpoint changes.") || !strings.Contains(string(out), "Plan: 0 to add, 0 to change") {
-		t.Errorf("summary of an empty plan: %v\n%s", err, out)
+	sum, err = exec.Command("python3", filepath.Join(example, "scripts", "plan_summary.py"), planJSON).CombinedOutput()
+	if err != nil || !strings.Contains(string(sum), "No endpoint changes.") || !strings.Contains(string(sum), "Plan: 0 to add, 0 to change") ||
+		strings.Contains(string(sum), "Promotions") {
+		t.Errorf("summary of an empty plan: %v\n%s", err, sum)
 	}
 }
 

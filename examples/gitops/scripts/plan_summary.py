@@ -8,7 +8,11 @@ deletes, with the version it serves (`model.resolved_version`) before and
 after, the canary's version and share (`canary.traffic_percent`), and the
 traffic split before and after. Endpoints whose served version moved only
 because an alias moved in the registry show up too: their resolved_version
-changes although the configuration did not.
+changes although the configuration did not. Each mlops_model_alias the plan
+moves is listed under "Promotions" with the metrics that the versions'
+training logged, the alias's version now and the candidate's side by side,
+as the plan read them (data sources mlops_model_version, whose values a
+plan's JSON keeps in prior_state).
 
     terraform show -json tfplan | python3 scripts/plan_summary.py
     python3 scripts/plan_summary.py plan.json
@@ -141,6 +145,52 @@ def endpoint_entry(rc):
     return "\n".join(lines)
 
 
+def version_metrics(plan):
+    """The metrics of the model versions the plan read (data sources
+    mlops_model_version), by (model name, version)."""
+    out = {}
+
+    def walk(module):
+        for r in module.get("resources") or []:
+            v = r.get("values") or {}
+            if r.get("mode") == "data" and r.get("type") == "mlops_model_version" and v.get("version") is not None:
+                out[(v.get("model_name"), str(v["version"]))] = v.get("metrics") or {}
+        for child in module.get("child_modules") or []:
+            walk(child)
+
+    walk(lookup(plan, ["prior_state", "values", "root_module"]) or {})
+    return out
+
+
+def number(x):
+    return "%.4g" % x if isinstance(x, (int, float)) else NONE
+
+
+def promotion_entry(rc, metrics):
+    """An alias the plan creates or moves, and the metrics of its version now
+    and of the candidate."""
+    change = rc["change"]
+    verb = action(change.get("actions", []))
+    before, after = side(change, "before", ["version"]), side(change, "after", ["version"])
+    if verb not in ("create", "update", "replace") or before.same(after):
+        return None
+    where = side(change, "after", ["model_name"]).value, side(change, "after", ["alias"]).value
+    lines = ["- `%s` (%s@%s): version %s" % (rc["address"], where[0], where[1], arrow(before, after))]
+    columns = [(label, where[0], str(v.value)) for label, v in (("now", before), ("candidate", after))
+               if v.value is not None and not v.unknown]
+    known = [c for c in columns if (c[1], c[2]) in metrics]
+    keys = sorted({k for c in known for k in metrics[(c[1], c[2])]})
+    if not keys:
+        lines.append("  - no metrics of these versions in the plan")
+        return "\n".join(lines)
+    lines.append("")
+    lines.append("  | metric | " + " | ".join("version %s (%s)" % (c[2], c[0]) for c in known) + " |")
+    lines.append("  |---|" + "---|" * len(known))
+    for k in keys:
+        lines.append("  | %s | " % k + " | ".join(number(metrics[(c[1], c[2])].get(k)) for c in known) + " |")
+    return "\n".join(lines)
+
+
 def drift(plan):
     """Addresses of mlops_ resources changed outside Terraform in a way that
     matters to this plan: like Terraform's own "Objects have changed outside
@@ -190,9 +240,16 @@ def summarise(plan):
             counts[verb] += 1
     entries = [e for e in (endpoint_entry(rc) for rc in changes if rc.get("type") == "mlops_endpoint" and rc.get("mode", "managed") == "managed") if e]
     drifted = drift(plan)
+    metrics = version_metrics(plan)
+    promotions = [e for e in (promotion_entry(rc, metrics) for rc in changes
+                              if rc.get("type") == "mlops_model_alias" and rc.get("mode", "managed") == "managed") if e]
 
     out = ["#### Serving changes"]
     out.extend(entries if entries else ["No endpoint changes."])
+    if promotions:
+        out.append("")
+        out.append("#### Promotions")
+        out.extend(promotions)
     if drifted:
         out.append("")
         out.append("Changed outside Terraform since the last apply: " + ", ".join("`%s`" % a for a in drifted))
