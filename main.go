@@ -23,6 +23,7 @@ func main() {
 	flag.Parse()
 
 	protocol.QuietUnreadSDKLogs()
+	protocol.TuneGC()
 	server, err := protocol.NewServer(version)()
 	if err != nil {
 		log.Fatal(err.Error())

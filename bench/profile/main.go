@@ -49,6 +49,7 @@ func main() {
 	// The shipped server: the framework's behind the protocol wrapper, as
 	// main.go serves it.
 	protocol.QuietUnreadSDKLogs()
+	protocol.TuneGC()
 	server, err := protocol.NewServer("bench")()
 	if err == nil {
 		err = tf6server.Serve("registry.terraform.io/mlopsprovider/mlops", func() tfprotov6.ProviderServer { return server })

@@ -288,6 +288,8 @@ func (s *diagnosticsServer) ConfigureProvider(ctx context.Context, req *tfprotov
 }
 
 func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfprotov6.ValidateResourceConfigRequest) (*tfprotov6.ValidateResourceConfigResponse, error) {
+	ctx, release := detach(ctx)
+	defer release()
 	resp, err := s.frameworkServer.ValidateResourceConfig(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "resource", req.TypeName)
@@ -302,6 +304,8 @@ func (s *diagnosticsServer) ValidateResourceConfig(ctx context.Context, req *tfp
 // PlanResourceChange checks again: a number that came from a variable or
 // another resource is known only now.
 func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfprotov6.PlanResourceChangeRequest) (*tfprotov6.PlanResourceChangeResponse, error) {
+	ctx, release := detach(ctx)
+	defer release()
 	resp, err := s.frameworkServer.PlanResourceChange(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "resource", req.TypeName)
@@ -314,6 +318,8 @@ func (s *diagnosticsServer) PlanResourceChange(ctx context.Context, req *tfproto
 }
 
 func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req *tfprotov6.ValidateDataResourceConfigRequest) (*tfprotov6.ValidateDataResourceConfigResponse, error) {
+	ctx, release := detach(ctx)
+	defer release()
 	resp, err := s.frameworkServer.ValidateDataResourceConfig(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "data", req.TypeName)
@@ -326,6 +332,8 @@ func (s *diagnosticsServer) ValidateDataResourceConfig(ctx context.Context, req 
 }
 
 func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.ReadDataSourceRequest) (*tfprotov6.ReadDataSourceResponse, error) {
+	ctx, release := detach(ctx)
+	defer release()
 	resp, err := s.frameworkServer.ReadDataSource(ctx, req)
 	if resp != nil {
 		block := s.schema(ctx, "data", req.TypeName)
@@ -338,6 +346,8 @@ func (s *diagnosticsServer) ReadDataSource(ctx context.Context, req *tfprotov6.R
 }
 
 func (s *diagnosticsServer) ApplyResourceChange(ctx context.Context, req *tfprotov6.ApplyResourceChangeRequest) (*tfprotov6.ApplyResourceChangeResponse, error) {
+	ctx, release := detach(ctx)
+	defer release()
 	resp, err := s.frameworkServer.ApplyResourceChange(ctx, req)
 	if resp != nil {
 		resp.Diagnostics = relocate(s.schema(ctx, "resource", req.TypeName), resp.Diagnostics)

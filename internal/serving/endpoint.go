@@ -16,7 +16,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
@@ -155,13 +154,15 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 
 func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(endpointIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel := conns.Begin(ctx, req.State.Get, func(m *endpointModel) conns.Timeout { return m.Timeouts.Read }, 5*time.Minute, &resp.Diagnostics)
+	codec := endpointCodec()
+	state, ctx, cancel := conns.Begin(ctx, codec.Getter(req.State.Raw), func(m *endpointModel) conns.Timeout { return m.Timeouts.Read }, 5*time.Minute, &resp.Diagnostics)
 	defer cancel()
 	c := r.kube(&resp.Diagnostics)
 	if resp.Diagnostics.HasError() {
 		return
 	}
 
+	prior := state
 	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
 	obj, err := c.Get(ctx, InferenceServiceGVR, ns, name)
 	if kube.IsNotFound(err) {
@@ -177,7 +178,8 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 	if state.Ready.ValueBool() {
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, nil)...)
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(codec.Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 func (r *endpointResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
@@ -212,7 +214,7 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 	var obj *unstructured.Unstructured
 	if !plan.Rollout.IsNull() && modelChanged(prior.Model, want.Model) {
 		var rm rolloutModel
-		resp.Diagnostics.Append(plan.Rollout.As(ctx, &rm, basetypes.ObjectAsOptions{})...)
+		resp.Diagnostics.Append(tfval.As(ctx, plan.Rollout, &rm)...)
 		var steps []int64
 		resp.Diagnostics.Append(rm.Steps.ElementsAs(ctx, &steps, false)...)
 		interval, _ := time.ParseDuration(rm.Interval.ValueString())

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
@@ -21,7 +20,7 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 	e := endpointSpec{Name: m.Name.ValueString(), Namespace: m.Namespace.ValueString(), Mode: m.DeploymentMode.ValueString(),
 		Labels: tfval.StringMapOf(ctx, m.Labels, d), Annotations: tfval.StringMapOf(ctx, m.Annotations, d)}
 	var mm modelModel
-	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
+	d.Append(tfval.As(ctx, m.Model, &mm)...)
 	e.Model = modelSpec{
 		StorageURI:    mm.ResolvedStorageURI.ValueString(),
 		Format:        mm.Format.ValueString(),
@@ -41,7 +40,7 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 	expandRunning(ctx, m, &e, d)
 	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
 		var cm canaryModel
-		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, m.Canary, &cm)...)
 		c := e.Model // the canary serves with the model's format, runtime and resources
 		c.StorageURI = cm.ResolvedStorageURI.ValueString()
 		c.Ref = registryRefSpec{
@@ -53,18 +52,18 @@ func expand(ctx context.Context, m endpointModel, d *diag.Diagnostics) endpointS
 	}
 	if !m.Logger.IsNull() && !m.Logger.IsUnknown() {
 		var lm loggerModel
-		d.Append(m.Logger.As(ctx, &lm, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, m.Logger, &lm)...)
 		e.Logger = &loggerSpec{URL: lm.URL.ValueString(), Mode: lm.Mode.ValueString()}
 		e.Logger.MetadataHeaders = tfval.StringListOf(ctx, lm.MetadataHeaders, d)
 	}
 	if !m.Batcher.IsNull() && !m.Batcher.IsUnknown() {
 		var bm batcherModel
-		d.Append(m.Batcher.As(ctx, &bm, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, m.Batcher, &bm)...)
 		e.Batcher = &batcherSpec{MaxBatchSize: bm.MaxBatchSize.ValueInt64Pointer(), MaxLatency: bm.MaxLatency.ValueInt64Pointer(), Timeout: bm.Timeout.ValueInt64Pointer()}
 	}
 	if !m.Scaling.IsNull() && !m.Scaling.IsUnknown() {
 		var sm scalingModel
-		d.Append(m.Scaling.As(ctx, &sm, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, m.Scaling, &sm)...)
 		e.Scaling = &scalingSpec{
 			MinReplicas: sm.MinReplicas.ValueInt64Pointer(), MaxReplicas: sm.MaxReplicas.ValueInt64Pointer(),
 			Target: sm.Target.ValueInt64Pointer(), Metric: sm.Metric.ValueString(), Class: sm.Class.ValueString(),
@@ -113,7 +112,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 func priorModel(ctx context.Context, o types.Object, d *diag.Diagnostics) modelModel {
 	if !o.IsNull() && !o.IsUnknown() {
 		var prior modelModel
-		d.Append(o.As(ctx, &prior, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, o, &prior)...)
 		return prior
 	}
 	return modelModel{Env: types.MapNull(types.StringType), Resources: types.ObjectNull(resourcesAttrTypes),
@@ -248,7 +247,7 @@ func ownedFields(owned fieldSet) map[string]bool {
 }
 
 func objectValue(ctx context.Context, attrTypes map[string]attr.Type, v any, d *diag.Diagnostics) types.Object {
-	obj, dd := types.ObjectValueFrom(ctx, attrTypes, v)
+	obj, dd := tfval.ObjectFrom(ctx, attrTypes, v)
 	d.Append(dd...)
 	return obj
 }

@@ -9,11 +9,11 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
-	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
 
@@ -32,18 +32,20 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if resp.Diagnostics.HasError() || r.unchanged(ctx, req, &resp.Diagnostics) {
 		return
 	}
+	codec := endpointCodec()
 	var plan endpointModel
-	resp.Diagnostics.Append(req.Plan.Get(ctx, &plan)...)
+	resp.Diagnostics.Append(codec.Get(ctx, req.Plan.Raw, &plan)...)
 	if resp.Diagnostics.HasError() {
 		return
 	}
+	proposed := plan
 	if plan.Namespace.IsUnknown() && req.State.Raw.IsNull() {
 		plan.Namespace = types.StringValue(r.data.Namespace)
 	}
 	var state *endpointModel
 	if !req.State.Raw.IsNull() {
 		state = &endpointModel{}
-		resp.Diagnostics.Append(req.State.Get(ctx, state)...)
+		resp.Diagnostics.Append(codec.Get(ctx, req.State.Raw, state)...)
 	}
 
 	r.resolveModels(ctx, &plan, true, &resp.Diagnostics)
@@ -75,7 +77,8 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 	if state == nil && !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
 		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
 	}
-	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
+	// resp.Plan holds the proposed plan: written only when it changed.
+	resp.Diagnostics.Append(codec.Update(ctx, &proposed, &plan, &resp.Plan.Raw)...)
 }
 
 // unchanged tells a plan that changes nothing and has nothing to resolve:
@@ -88,9 +91,10 @@ func (r *endpointResource) unchanged(ctx context.Context, req resource.ModifyPla
 	if req.State.Raw.IsNull() || !req.Plan.Raw.Equal(req.State.Raw) {
 		return false
 	}
-	for _, p := range []path.Path{path.Root("model"), path.Root("canary")} {
+	codec := endpointCodec()
+	for _, name := range []string{"model", "canary"} {
 		var m types.Object
-		if diags := req.Plan.GetAttribute(ctx, p, &m); diags.HasError() || m.IsUnknown() {
+		if diags := codec.GetAttribute(ctx, req.Plan.Raw, name, &m); diags.HasError() || m.IsUnknown() {
 			return false
 		}
 		if m.IsNull() {
@@ -103,7 +107,7 @@ func (r *endpointResource) unchanged(ctx context.Context, req resource.ModifyPla
 		}
 	}
 	var ready types.Bool
-	d.Append(req.State.GetAttribute(ctx, path.Root("ready"), &ready)...)
+	d.Append(codec.GetAttribute(ctx, req.State.Raw, "ready", &ready)...)
 	mark, _ := req.Private.GetKey(ctx, privateWaitUnconfirmed)
 	return ready.ValueBool() || len(mark) == 0
 }
@@ -132,14 +136,14 @@ func (r *endpointResource) resolveModels(ctx context.Context, m *endpointModel, 
 	if m.Model.IsUnknown() || m.Model.IsNull() {
 		return
 	}
-	d.Append(m.Model.As(ctx, &mm, basetypes.ObjectAsOptions{})...)
+	d.Append(tfval.As(ctx, m.Model, &mm)...)
 	if atPlan || mm.ResolvedStorageURI.IsUnknown() {
 		mm.ResolvedVersion, mm.ResolvedStorageURI = r.resolve(ctx, path.Root("model"), mm.RegisteredModel, mm.Version, mm.Alias, mm.StorageURI, mm.Runtime, atPlan, d)
 		m.Model = objectValue(ctx, modelAttrTypes, mm, d)
 	}
 	if !m.Canary.IsNull() && !m.Canary.IsUnknown() {
 		var cm canaryModel
-		d.Append(m.Canary.As(ctx, &cm, basetypes.ObjectAsOptions{})...)
+		d.Append(tfval.As(ctx, m.Canary, &cm)...)
 		if atPlan || cm.ResolvedStorageURI.IsUnknown() {
 			cm.ResolvedVersion, cm.ResolvedStorageURI = r.resolve(ctx, path.Root("canary"), cm.RegisteredModel, cm.Version, cm.Alias, cm.StorageURI, mm.Runtime, atPlan, d)
 			m.Canary = objectValue(ctx, canaryAttrTypes, cm, d)

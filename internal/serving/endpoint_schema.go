@@ -2,6 +2,7 @@ package serving
 
 import (
 	"context"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -19,6 +20,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
@@ -172,6 +174,13 @@ func registryRefAttributes(what string) map[string]schema.Attribute {
 		},
 	}
 }
+
+// endpointCodec reads and writes whole endpoint models with the schema's
+// type built once (see tfval.Codec).
+var endpointCodec = sync.OnceValue(func() *tfval.Codec[endpointModel] {
+	ctx := context.Background()
+	return tfval.NewCodec[endpointModel](ctx, endpointSchema(ctx).Type())
+})
 
 func endpointSchema(ctx context.Context) schema.Schema {
 	modelAttrs := registryRefAttributes("the endpoint")
@@ -378,8 +387,8 @@ func endpointSchema(ctx context.Context) schema.Schema {
 func (r *endpointResource) ConfigValidators(context.Context) []resource.ConfigValidator {
 	return []resource.ConfigValidator{
 		resourcevalidator.Conflicting(path.MatchRoot("rollout"), path.MatchRoot("canary")),
-		registryRef{root: path.Root("model")},
-		registryRef{root: path.Root("canary")},
+		registryRef{name: "model"},
+		registryRef{name: "canary"},
 		scalingBounds{},
 		modeSettings{},
 		containerConflicts{},

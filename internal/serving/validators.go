@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/schema/validator"
+	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 )
 
@@ -44,9 +46,18 @@ func (ascendingPercentSteps) ValidateList(ctx context.Context, req validator.Lis
 	}
 }
 
+// configAttr reads the top-level attribute name of an endpoint's
+// configuration into into (a pointer to its value type), as
+// req.Config.GetAttribute(ctx, path.Root(name), into) does, converting only
+// that attribute.
+func configAttr(ctx context.Context, config tfsdk.Config, name string, into any) diag.Diagnostics {
+	return endpointCodec().GetAttribute(ctx, config.Raw, name, into)
+}
+
 // registryRef checks a model or canary reference: registered_model with
-// exactly one of version or alias, or storage_uri alone.
-type registryRef struct{ root path.Path }
+// exactly one of version or alias, or storage_uri alone. name is the
+// top-level attribute: model or canary.
+type registryRef struct{ name string }
 
 func (v registryRef) Description(context.Context) string {
 	return "give registered_model with exactly one of version or alias, or storage_uri"
@@ -54,7 +65,8 @@ func (v registryRef) Description(context.Context) string {
 func (v registryRef) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (v registryRef) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var obj types.Object
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, v.root, &obj)...)
+	root := path.Root(v.name)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, v.name, &obj)...)
 	if obj.IsNull() || obj.IsUnknown() {
 		return
 	}
@@ -64,19 +76,19 @@ func (v registryRef) ValidateResource(ctx context.Context, req resource.Validate
 		return ok && !s.IsNull()
 	}
 	rm, ver, alias, uri := set("registered_model"), set("version"), set("alias"), set("storage_uri")
-	what := v.root.String()
+	what := v.name
 	switch {
 	case ver && alias:
-		resp.Diagnostics.AddAttributeError(v.root.AtName("alias"), "Conflicting model reference",
+		resp.Diagnostics.AddAttributeError(root.AtName("alias"), "Conflicting model reference",
 			fmt.Sprintf("%s sets both version and alias: give exactly one of them.", what))
 	case (ver || alias) && !rm:
-		resp.Diagnostics.AddAttributeError(v.root.AtName("registered_model"), "Missing registered model",
+		resp.Diagnostics.AddAttributeError(root.AtName("registered_model"), "Missing registered model",
 			fmt.Sprintf("%s gives a version or alias but no registered_model: name the registered model they belong to.", what))
 	case rm && !ver && !alias:
-		resp.Diagnostics.AddAttributeError(v.root.AtName("registered_model"), "Missing model version",
+		resp.Diagnostics.AddAttributeError(root.AtName("registered_model"), "Missing model version",
 			fmt.Sprintf("%s names registered_model but neither version nor alias: give exactly one of them, such as alias = \"champion\".", what))
 	case !rm && !uri:
-		resp.Diagnostics.AddAttributeError(v.root, "Missing model",
+		resp.Diagnostics.AddAttributeError(root, "Missing model",
 			fmt.Sprintf("%s names no model: give registered_model with version or alias, or storage_uri.", what))
 	}
 }
@@ -89,9 +101,13 @@ func (scalingBounds) Description(context.Context) string {
 }
 func (v scalingBounds) MarkdownDescription(ctx context.Context) string { return v.Description(ctx) }
 func (scalingBounds) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
-	var minR, maxR types.Int64
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scaling").AtName("min_replicas"), &minR)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("scaling").AtName("max_replicas"), &maxR)...)
+	var scaling types.Object
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "scaling", &scaling)...)
+	if scaling.IsNull() || scaling.IsUnknown() {
+		return
+	}
+	minR, _ := scaling.Attributes()["min_replicas"].(types.Int64)
+	maxR, _ := scaling.Attributes()["max_replicas"].(types.Int64)
 	if minR.IsNull() || minR.IsUnknown() || maxR.IsNull() || maxR.IsUnknown() {
 		return
 	}
@@ -122,13 +138,13 @@ func (modeSettings) ValidateResource(ctx context.Context, req resource.ValidateC
 	var annotations types.Map
 	var canary, rollout, scaling types.Object
 	for _, a := range []struct {
-		p    path.Path
+		name string
 		into any
 	}{
-		{path.Root("deployment_mode"), &mode}, {path.Root("name"), &name}, {path.Root("annotations"), &annotations},
-		{path.Root("scaling"), &scaling}, {path.Root("canary"), &canary}, {path.Root("rollout"), &rollout},
+		{"deployment_mode", &mode}, {"name", &name}, {"annotations", &annotations},
+		{"scaling", &scaling}, {"canary", &canary}, {"rollout", &rollout},
 	} {
-		resp.Diagnostics.Append(req.Config.GetAttribute(ctx, a.p, a.into)...)
+		resp.Diagnostics.Append(configAttr(ctx, req.Config, a.name, a.into)...)
 	}
 	if resp.Diagnostics.HasError() || mode.IsUnknown() || (!mode.IsNull() && mode.ValueString() != ModeStandard) || scaling.IsUnknown() {
 		return

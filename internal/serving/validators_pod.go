@@ -17,7 +17,7 @@ import (
 type defaultWithoutContainer string
 
 func (d defaultWithoutContainer) Description(context.Context) string {
-	return fmt.Sprintf("defaults to %q unless container is set", string(d))
+	return `defaults to "` + string(d) + `" unless container is set`
 }
 func (d defaultWithoutContainer) MarkdownDescription(ctx context.Context) string {
 	return d.Description(ctx)
@@ -28,7 +28,7 @@ func (d defaultWithoutContainer) PlanModifyString(ctx context.Context, req planm
 		return
 	}
 	var container types.Object
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("container"), &container)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "container", &container)...)
 	switch {
 	case container.IsUnknown():
 		resp.PlanValue = types.StringUnknown()
@@ -64,8 +64,8 @@ func (v containerConflicts) MarkdownDescription(ctx context.Context) string {
 }
 func (containerConflicts) ValidateResource(ctx context.Context, req resource.ValidateConfigRequest, resp *resource.ValidateConfigResponse) {
 	var container, model types.Object
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("container"), &container)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("model"), &model)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "container", &container)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "model", &model)...)
 	if container.IsNull() || model.IsNull() || model.IsUnknown() {
 		return
 	}
@@ -93,12 +93,12 @@ func (scalingClassRules) ValidateResource(ctx context.Context, req resource.Vali
 	var scaling types.Object
 	var annotations types.Map
 	at := path.Root("scaling")
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, at, &scaling)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "scaling", &scaling)...)
 	if resp.Diagnostics.HasError() || scaling.IsNull() || scaling.IsUnknown() {
 		return
 	}
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("deployment_mode"), &mode)...)
-	resp.Diagnostics.Append(req.Config.GetAttribute(ctx, path.Root("annotations"), &annotations)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "deployment_mode", &mode)...)
+	resp.Diagnostics.Append(configAttr(ctx, req.Config, "annotations", &annotations)...)
 	class, _ := scaling.Attributes()["class"].(types.String)
 	metric, _ := scaling.Attributes()["metric"].(types.String)
 	prometheus, _ := scaling.Attributes()["prometheus"].(types.Object)

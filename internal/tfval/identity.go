@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/identityschema"
 	"github.com/hashicorp/terraform-plugin-framework/tfsdk"
 	"github.com/hashicorp/terraform-plugin-framework/types"
+	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 )
@@ -45,9 +46,23 @@ func (id Identity) FromState(ctx context.Context, state tfsdk.State, to *tfsdk.R
 	if to == nil || state.Raw.IsNull() {
 		return d
 	}
+	// The identity's attributes are top-level strings of the state: read
+	// them from its raw value, not through the state's whole schema.
+	var vals map[string]tftypes.Value
+	if err := state.Raw.As(&vals); err != nil {
+		vals = nil
+	}
 	for _, a := range id {
 		var v types.String
-		d.Append(state.GetAttribute(ctx, path.Root(a.Name), &v)...)
+		if raw, ok := vals[a.Name]; ok && raw.Type().Is(tftypes.String) {
+			sv, err := types.StringType.ValueFromTerraform(ctx, raw)
+			v, _ = sv.(types.String)
+			if err != nil {
+				d.AddAttributeError(path.Root(a.Name), "Value Conversion Error", err.Error())
+			}
+		} else {
+			d.Append(state.GetAttribute(ctx, path.Root(a.Name), &v)...)
+		}
 		d.Append(to.SetAttribute(ctx, path.Root(a.Name), v)...)
 	}
 	return d

@@ -2,9 +2,11 @@
 // framework values and Go values the way every resource needs them (unknown
 // and null read as nil, and an empty live value stays null when nothing was
 // configured, so that no read turns a null attribute into an empty one, a
-// perpetual diff), small helpers for strings, maps and JSON (small.go), and
-// resource identity with the imports by ID or identity (identity.go). It
-// imports the framework and kube (for the `<namespace>/<name>` ID) only.
+// perpetual diff), small helpers for strings, maps and JSON (small.go),
+// resource identity with the imports by ID or identity (identity.go), and
+// cheap conversions of whole models and nested objects for the hot paths of
+// a plan (codec.go, object.go). It imports the framework and kube (for the
+// `<namespace>/<name>` ID) only.
 package tfval
 
 import (

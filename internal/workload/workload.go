@@ -17,6 +17,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/validate"
 )
 
@@ -140,6 +141,6 @@ func ObjectOf(ctx context.Context, o types.Object, into any, d *diag.Diagnostics
 	if o.IsNull() || o.IsUnknown() {
 		return false
 	}
-	d.Append(o.As(ctx, into, basetypesOpts)...)
+	d.Append(tfval.As(ctx, o, into)...)
 	return true
 }
