@@ -36,6 +36,41 @@ CFG
   export TF_CLI_CONFIG_FILE="$work/terraformrc"
 }
 
+# bench_measured points Terraform at bench/measure instead of the provider
+# (after bench_up): Terraform starts it where it looks for the provider, and
+# it runs the provider built by bench_up as its child and records the
+# provider's peak RSS and CPU for bench/phase.py.
+bench_measured() {
+  go build -o "$work/measured/terraform-provider-mlops" ./bench/measure
+  export BENCH_PROVIDER_BIN="$work/provider/terraform-provider-mlops"
+  cat >"$work/terraformrc" <<CFG
+provider_installation {
+  dev_overrides { "mlopsprovider/mlops" = "$work/measured" }
+  direct {}
+}
+CFG
+}
+
+# The cluster's controllers: everything but etcd and the API server.
+bench_controllers=(kserve controller-manager scheduler kwok argo argo-server knative-standin)
+
+# bench_pause_controllers stops (SIGSTOP) the cluster's controllers, so that
+# only Terraform, the provider and the API server run during a measurement;
+# bench_resume_controllers continues them (KServe's webhooks are served by
+# its controller manager: resume before creating or changing endpoints).
+bench_pause_controllers() {
+  local c pid
+  for c in "${bench_controllers[@]}"; do
+    if pid=$("$ROOT/scripts/kube-server.sh" pid "$c"); then kill -STOP "$pid"; fi
+  done
+}
+bench_resume_controllers() {
+  local c pid
+  for c in "${bench_controllers[@]}"; do
+    if pid=$("$ROOT/scripts/kube-server.sh" pid "$c"); then kill -CONT "$pid" 2>/dev/null || true; fi
+  done
+}
+
 # kubeapi METHOD PATH [BODY] calls the local cluster's API server and prints
 # the answer (JSON); a 409 on POST (exists already) is not an error.
 kubeapi() {
@@ -113,3 +148,76 @@ secs() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
 
 # tf DIR ARGS... runs Terraform in DIR without prompts or colours.
 tf() { "$terraform" -chdir="$1" "${@:2}" -input=false -no-color; }
+
+# triples_config DIR SHAPE TRIPLES PREFIX KIND writes, in DIR, TRIPLES
+# "registry triples" named PREFIX-0, PREFIX-1, ...: KIND mlops writes an
+# mlops_registered_model, an mlops_model_version of it and an
+# mlops_model_alias naming both; KIND floor writes three terraform_data with
+# the same references (the version's input names the model's output, the
+# alias's both). SHAPE is how the configuration writes them:
+#   count     count = TRIPLES, references indexed by [count.index]
+#   for_each  for_each = the set of names, references indexed by [each.key]
+#   chained   the version's for_each is the model resource itself, the
+#             alias's the version resource (each.value, no index)
+#   module    one module call, for_each = the names; the module holds one of
+#             each, referencing each other without an index
+triples_config() {
+  python3 - "$@" <<'PY'
+import os, sys
+d, shape, t, prefix, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+os.makedirs(d, exist_ok=True)
+if kind == "mlops":
+    types = ("mlops_registered_model", "mlops_model_version", "mlops_model_alias")
+    body = {
+        "model": lambda name: f"name = {name}",
+        "version": lambda m, key: f"model_name = {m}.name\n  source     = \"s3://models/${{{key}}}\"",
+        "alias": lambda m, v: f"model_name = {m}.name\n  alias      = \"champion\"\n  version    = {v}.version",
+    }
+    head = 'terraform {\n  required_providers {\n    mlops = { source = "mlopsprovider/mlops" }\n  }\n}\n'
+else:
+    types = ("terraform_data",) * 3
+    body = {
+        "model": lambda name: f"input = {name}",
+        "version": lambda m, key: f"input = {{ model = {m}.output, source = \"s3://models/${{{key}}}\" }}",
+        "alias": lambda m, v: f"input = {{ model = {m}.output, version = {v}.output }}",
+    }
+    head = ""
+M, V, A = types
+names = f'toset([for i in range({t}) : "{prefix}-${{i}}"])'
+
+def res(typ, label, meta, text):
+    return f'resource "{typ}" "{label}" {{\n{meta}  {text}\n}}\n'
+
+if shape == "count":
+    meta = f"  count = {t}\n"
+    m, v = f"{M}.model[count.index]", f"{V}.version[count.index]"
+    tf = head + res(M, "model", meta, body["model"](f'"{prefix}-${{count.index}}"')) \
+        + res(V, "version", meta, body["version"](m, "count.index")) \
+        + res(A, "alias", meta, body["alias"](m, v))
+elif shape == "for_each":
+    meta = "  for_each = local.names\n"
+    m, v = f"{M}.model[each.key]", f"{V}.version[each.key]"
+    tf = head + f"locals {{\n  names = {names}\n}}\n" + res(M, "model", meta, body["model"]("each.key")) \
+        + res(V, "version", meta, body["version"](m, "each.key")) \
+        + res(A, "alias", meta, body["alias"](m, v))
+elif shape == "chained":
+    # The alias reaches the model through the version: the version carries
+    # the model's name (model_name; the floor's input.model).
+    alias = (f"model_name = each.value.model_name\n  alias      = \"champion\"\n  version    = each.value.version"
+             if kind == "mlops" else "input = { model = each.value.output.model, version = each.value.output }")
+    tf = head + f"locals {{\n  names = {names}\n}}\n" + res(M, "model", "  for_each = local.names\n", body["model"]("each.key")) \
+        + res(V, "version", f"  for_each = {M}.model\n", body["version"]("each.value", "each.key")) \
+        + res(A, "alias", f"  for_each = {V}.version\n", alias)
+elif shape == "module":
+    tf = head + f'module "triple" {{\n  source   = "./triple"\n  for_each = {names}\n  name     = each.key\n}}\n'
+    os.makedirs(d + "/triple", exist_ok=True)
+    with open(d + "/triple/main.tf", "w") as f:
+        f.write(head + 'variable "name" {\n  type = string\n}\n' + res(M, "model", "", body["model"]("var.name"))
+                + res(V, "version", "", body["version"](f"{M}.model", "var.name"))
+                + res(A, "alias", "", body["alias"](f"{M}.model", f"{V}.version")))
+else:
+    sys.exit(f"unknown shape {shape} (count, for_each, chained, module)")
+with open(d + "/main.tf", "w") as f:
+    f.write(tf)
+PY
+}

@@ -39,16 +39,7 @@ sizes=("$@")
 work="$RUN_DIR/bench-load"
 rm -rf "$work"
 bench_up "$work"
-# Terraform finds bench/measure where it looks for the provider; it runs the
-# provider built by bench_up.
-go build -o "$work/measured/terraform-provider-mlops" ./bench/measure
-export BENCH_PROVIDER_BIN="$work/provider/terraform-provider-mlops"
-cat >"$work/terraformrc" <<CFG
-provider_installation {
-  dev_overrides { "mlopsprovider/mlops" = "$work/measured" }
-  direct {}
-}
-CFG
+bench_measured
 [ "${BENCH_PROFILE:-}" = 1 ] && go build -o "$work/profile/terraform-provider-mlops" ./bench/profile
 ns=load
 bench_namespace "$ns"

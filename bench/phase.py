@@ -8,13 +8,17 @@ seconds when it exits. So the provider runs exactly as in production (its
 logs go to Terraform, which filters them), and its figures are its own.
 
     phase.py --out results.jsonl --size N --phase NAME [--expect-rc 0]
-             [--log FILE] [--provider-bin BIN] -- terraform ...
+             [--log FILE] [--provider-bin BIN] [--no-provider] [--label K=V]...
+             -- terraform ...
 
 Appends one JSON line: size, phase, wall seconds, Terraform's CPU seconds
 (Terraform and everything it started, minus the provider processes), the
 provider processes' CPU seconds (summed) and peak RSS (the largest, MiB), how
-many provider processes Terraform started, and the exit code. Fails when the
-exit code is not the expected one.
+many provider processes Terraform started, the largest peak RSS among
+Terraform's own processes and the exit code, plus any --label K=V. Fails when
+the exit code is not the expected one, or when no provider process was
+measured unless --no-provider says the configuration has none of ours (a
+floor of terraform_data resources).
 """
 import argparse
 import json
@@ -34,6 +38,10 @@ def main():
     ap.add_argument("--expect-rc", type=int, default=0)
     ap.add_argument("--log", default=os.devnull)
     ap.add_argument("--provider-bin", help="the real provider (default: BENCH_PROVIDER_BIN)")
+    ap.add_argument("--no-provider", action="store_true",
+                    help="the configuration uses no provider of ours (terraform_data floors)")
+    ap.add_argument("--label", action="append", default=[], metavar="K=V",
+                    help="extra field for the JSON line (e.g. tool=tofu)")
     ap.add_argument("cmd", nargs=argparse.REMAINDER)
     a = ap.parse_args()
     cmd = a.cmd[1:] if a.cmd and a.cmd[0] == "--" else a.cmd
@@ -59,14 +67,20 @@ def main():
            "terraform_cpu_s": round(children_cpu - provider_cpu, 2),
            "provider_cpu_s": round(provider_cpu, 2),
            "provider_peak_mib": round(max((p["max_rss_kib"] for p in procs), default=0) / 1024, 1),
-           "provider_processes": len(procs), "rc": rc}
+           "provider_processes": len(procs),
+           # ru_maxrss of the children: the largest of Terraform's processes
+           # and the providers'; the providers are in provider_peak_mib.
+           "children_peak_mib": round(after.ru_maxrss / 1024, 1), "rc": rc}
+    for kv in a.label:
+        k, _, v = kv.partition("=")
+        rec[k] = v
     with open(a.out, "a") as f:
         f.write(json.dumps(rec) + "\n")
     if rc != a.expect_rc:
         with open(a.log) as f:
             sys.stderr.write(f.read()[-6000:])
         sys.exit(f"{a.phase} of {a.size}: exit code {rc}, expected {a.expect_rc} (log: {a.log})")
-    if not procs:
+    if not procs and not a.no_provider:
         sys.exit(f"{a.phase} of {a.size}: no provider process was measured (is bench/measure in dev_overrides?)")
 
 

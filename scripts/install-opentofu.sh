@@ -8,8 +8,9 @@
 source "$(dirname "$0")/lib.sh"
 bin="$TOOLS_BIN/tofu"
 # (grep the whole output: OpenTofu prints warnings first, such as one about a
-# missing TF_CLI_CONFIG_FILE)
-if [ -x "$bin" ] && "$bin" version 2>/dev/null | grep -q "^OpenTofu v${OPENTOFU_VERSION#v}\$"; then
+# missing TF_CLI_CONFIG_FILE; read it whole first: `grep -q` on a pipe can end
+# it early, and with pipefail the SIGPIPE reads as a missing binary)
+if [ -x "$bin" ] && grep -q "^OpenTofu v${OPENTOFU_VERSION#v}\$" <<<"$("$bin" version 2>/dev/null || true)"; then
   echo "$bin"; exit 0
 fi
 log "building OpenTofu $OPENTOFU_VERSION from the Go module proxy (about 8 minutes, once)"

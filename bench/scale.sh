@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Scale bench: the no-op plan of a large state against Terraform's own floor,
+# the same number of terraform_data resources in the same graph, planned in
+# the same run, on the bench's own local stack (the real MLflow server; the
+# local cluster with KServe's real controller):
+#
+#   endpoints  N mlops_endpoint (count = N, wait_for_ready = false), applied
+#              at -parallelism=50; floor: N terraform_data (count = N)
+#   triples    N registry triples against MLflow: an mlops_registered_model,
+#              an mlops_model_version of it and an mlops_model_alias naming
+#              both; floor: 3N terraform_data with the same references
+#              (bench/lib.sh triples_config), in the shape BENCH_SHAPES names
+#              (count, for_each, chained or module; default count, the shape
+#              the issue measured; bench/shapes.sh compares them)
+#
+# Sizes grow within one state (100, then 300 adds 200, ...). Before the plans
+# of each size, the cluster's controllers are paused (SIGSTOP; continued for
+# the endpoints' applies, whose admission KServe's webhooks serve), so only
+# Terraform, the provider and the API server run. Each size's plans run
+# BENCH_REPEAT times (default 3), ours and the floor's alternating (the
+# machine is shared), each a no-op (-detailed-exitcode must be 0) at
+# Terraform's default -parallelism=10, timed by bench/phase.py with the
+# provider's peak RSS from bench/measure; the table shows the medians and the
+# largest peak. The servers are checked after each apply (N
+# InferenceServices, N registered models).
+#
+#   ./bench/scale.sh [--endpoints "100 300 1000"] [--triples "100 300"]
+#                    [--shapes "count"] [--repeat 3]
+#   BENCH_ENDPOINTS="30" BENCH_TRIPLES="10" BENCH_REPEAT=1 ./bench/scale.sh   # quick
+#
+# An empty list skips that workload. The objects are left in the bench's own
+# stack, which is stopped at the end and removed by the next bench's start;
+# with BENCH_STACK_UP=1 (someone else's stack) they are destroyed. Prints one
+# table; the raw figures are in .run/bench-scale/results.jsonl, the Terraform
+# logs beside them.
+source "$(dirname "$0")/lib.sh"
+endpoint_sizes=${BENCH_ENDPOINTS-100 300 1000}
+triple_sizes=${BENCH_TRIPLES-100 300}
+shapes=${BENCH_SHAPES:-count}
+repeat=${BENCH_REPEAT:-3}
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --endpoints) endpoint_sizes=$2; shift 2 ;;
+    --triples) triple_sizes=$2; shift 2 ;;
+    --shapes) shapes=$2; shift 2 ;;
+    --repeat) repeat=$2; shift 2 ;;
+    *) die "usage: $0 [--endpoints \"N...\"] [--triples \"N...\"] [--shapes \"count for_each chained module\"] [--repeat K]" ;;
+  esac
+done
+read -r -a endpoint_sizes <<<"$endpoint_sizes"
+read -r -a triple_sizes <<<"$triple_sizes"
+read -r -a shapes <<<"$shapes"
+work="$RUN_DIR/bench-scale"
+rm -rf "$work"
+bench_up "$work"
+bench_measured
+ns=scale
+export MLOPS_NAMESPACE=$ns
+bench_namespace "$ns"
+results="$work/results.jsonl"
+: >"$results"
+# Whatever happens, the controllers are not left stopped.
+if [ "${BENCH_STACK_UP:-}" != 1 ]; then
+  trap 'bench_resume_controllers; bench_stop' EXIT
+else
+  trap bench_resume_controllers EXIT
+fi
+
+# phase DIR WORKLOAD SIZE NAME [phase.py options] -- terraform ARGS...
+phase() {
+  local dir=$1 workload=$2 n=$3 name=$4
+  shift 4
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  log "  $workload $n: $name"
+  python3 "$ROOT/bench/phase.py" --out "$results" --size "$n" --phase "$name" --label "workload=$workload" \
+    --label "load=$(cut -d' ' -f1 /proc/loadavg)" --log "$dir/$name.log" "${args[@]}" \
+    -- "$terraform" -chdir="$dir" "$@" -input=false -no-color || die "$workload $n: $name failed"
+}
+
+# modules DIR installs the module shape's local module (terraform get: init
+# would look for the mlops provider in the registry; dev_overrides provide
+# it, terraform_data is built in).
+modules() { "$terraform" -chdir="$1" get -no-color >"$1/get.log" 2>&1 || { cat "$1/get.log" >&2; die "terraform get failed in $1"; }; }
+
+# expect WHAT GOT WANT
+expect() { [ "$2" = "$3" ] || die "$1: $2 on the server, expected $3"; log "  check: $1 = $2"; }
+
+# plans WORKLOAD N OURS-DIR FLOOR-DIR: BENCH_REPEAT no-op plans of each,
+# alternating, with the controllers paused.
+plans() {
+  local workload=$1 n=$2 ours=$3 floor=$4 i
+  bench_pause_controllers
+  for ((i = 1; i <= repeat; i++)); do
+    phase "$ours" "$workload" "$n" "plan-ours-$i" -- plan -detailed-exitcode
+    phase "$floor" "$workload" "$n" "plan-floor-$i" --no-provider -- plan -detailed-exitcode
+  done
+  bench_resume_controllers
+}
+
+# endpoints_config DIR N writes N endpoints.
+endpoints_config() {
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+terraform {
+  required_providers {
+    mlops = { source = "mlopsprovider/mlops" }
+  }
+}
+resource "mlops_endpoint" "e" {
+  count = $2
+  name  = "scale-\${count.index}"
+  model = {
+    storage_uri = "s3://models/scale/\${count.index}"
+    format      = "sklearn"
+  }
+  scaling        = { min_replicas = 1, max_replicas = 2 }
+  wait_for_ready = false
+}
+TF
+}
+
+# floor_endpoints_config DIR N writes N terraform_data.
+floor_endpoints_config() {
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+resource "terraform_data" "e" {
+  count = $2
+  input = "scale-\${count.index}"
+}
+TF
+}
+
+if [ ${#endpoint_sizes[@]} -gt 0 ]; then
+  ours="$work/endpoints" floor="$work/endpoints-floor"
+  for n in "${endpoint_sizes[@]}"; do
+    log "endpoints: $n mlops_endpoint against $n terraform_data"
+    endpoints_config "$ours" "$n"
+    floor_endpoints_config "$floor" "$n"
+    phase "$ours" endpoints "$n" apply -- apply -auto-approve -parallelism=50
+    expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" "$n"
+    phase "$floor" endpoints "$n" apply-floor --no-provider -- apply -auto-approve -parallelism=50
+    plans endpoints "$n" "$ours" "$floor"
+  done
+fi
+
+for shape in "${shapes[@]}"; do
+  [ ${#triple_sizes[@]} -gt 0 ] || break
+  ours="$work/triples-$shape" floor="$work/triples-$shape-floor"
+  prefix="scale-$shape"
+  for n in "${triple_sizes[@]}"; do
+    log "triples ($shape): $n models, versions and aliases against $((3 * n)) terraform_data in the same graph"
+    triples_config "$ours" "$shape" "$n" "$prefix" mlops
+    triples_config "$floor" "$shape" "$n" "$prefix" floor
+    modules "$ours"
+    modules "$floor"
+    # KServe is not involved: its controllers stay paused (no background
+    # reconciling of the endpoints above during the applies).
+    bench_pause_controllers
+    phase "$ours" "triples-$shape" "$n" apply -- apply -auto-approve -parallelism=50
+    expect "registered models $prefix-*" "$(mlflow_count "$prefix-")" "$n"
+    phase "$floor" "triples-$shape" "$n" apply-floor --no-provider -- apply -auto-approve -parallelism=50
+    plans "triples-$shape" "$n" "$ours" "$floor"
+  done
+done
+
+if [ "${BENCH_STACK_UP:-}" = 1 ]; then
+  log "destroying what the bench made in the caller's stack"
+  for d in "$work"/endpoints "$work"/triples-*; do
+    case "$d" in *-floor) continue ;; esac
+    [ -d "$d" ] && tf "$d" destroy -auto-approve -parallelism=50 >"$d/destroy.log" 2>&1
+  done
+fi
+
+python3 - "$results" "$repeat" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+repeat = int(sys.argv[2])
+order = list(dict.fromkeys((r["workload"], r["size"]) for r in rows))
+def plans(w, n, who):
+    return [r for r in rows if r["workload"] == w and r["size"] == n and r["phase"].startswith(f"plan-{who}-")]
+name = {"endpoints": "mlops_endpoint"}
+print()
+print(f"No-op plans, ours against the terraform_data floor of the same size and graph, same run; median of {repeat} each, alternating.")
+print("Controllers paused during the plans; Terraform's default -parallelism=10; peak: the provider's largest RSS;")
+print("cpu: CPU seconds of Terraform and the provider (ours) or of Terraform (floor), steadier than wall on a shared machine.")
+print()
+print(f"| {'workload':<34} | {'size':>5} | {'ours (s)':>8} | {'floor (s)':>9} | {'ratio':>6} | {'provider peak MiB':>17} "
+      f"| {'ours cpu (s)':>12} | {'floor cpu (s)':>13} | {'cpu ratio':>9} |")
+print(f"|{'-' * 36}|{'-' * 6}:|{'-' * 9}:|{'-' * 10}:|{'-' * 7}:|{'-' * 18}:|{'-' * 13}:|{'-' * 14}:|{'-' * 10}:|")
+loads = []
+for w, n in order:
+    o, f = plans(w, n, "ours"), plans(w, n, "floor")
+    if not o or not f:
+        continue
+    mo = statistics.median(r["wall_s"] for r in o)
+    mf = statistics.median(r["wall_s"] for r in f)
+    peak = max(r["provider_peak_mib"] for r in o)
+    co = statistics.median(r["terraform_cpu_s"] + r["provider_cpu_s"] for r in o)
+    cf = statistics.median(r["terraform_cpu_s"] for r in f)
+    loads += [float(r["load"]) for r in o + f]
+    label = "mlops_endpoint" if w == "endpoints" else f"registry triples ({w.split('-', 1)[1]})"
+    print(f"| {label:<34} | {n:>5} | {mo:>8.2f} | {mf:>9.2f} | {mo / mf:>5.1f}x | {peak:>17.1f} "
+          f"| {co:>12.2f} | {cf:>13.2f} | {co / cf if cf else 0:>8.1f}x |")
+if loads:
+    print()
+    print(f"1-minute load average at the start of the plans: {min(loads):.1f} to {max(loads):.1f} (median {statistics.median(loads):.1f}) on {__import__('os').cpu_count()} cores")
+PY
