@@ -164,6 +164,10 @@ func (f follower) run() {
 	for f.ctx.Err() == nil {
 		list, err := ri.List(f.ctx, opts)
 		if err != nil {
+			if throttledPastDeadline(err) {
+				<-f.ctx.Done() // the wait ends with ctx, as if the request had been sent
+				return
+			}
 			if !Transient(err) {
 				f.send(watchUpdate{i: f.i, err: err})
 				return
@@ -184,6 +188,10 @@ func (f follower) run() {
 		wopts.AllowWatchBookmarks = true
 		w, err := ri.Watch(f.ctx, wopts)
 		if err != nil {
+			if throttledPastDeadline(err) {
+				<-f.ctx.Done()
+				return
+			}
 			if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
 				f.send(watchUpdate{i: f.i, err: err})
 				return
@@ -234,6 +242,16 @@ func (f follower) forward(w watch.Interface) (int, bool) {
 		}
 	}
 	return events, true
+}
+
+// throttledPastDeadline reports whether client-go's rate limiter refused to
+// send a request because its turn would come after ctx's deadline. The
+// refusal is not a typed error (client-go wraps x/time/rate's plain
+// message), and it means the deadline is as good as reached: the wait
+// should end as ctx does, with what it knows of the server, not with this.
+func throttledPastDeadline(err error) bool {
+	return strings.Contains(err.Error(), "rate limiter Wait returned an error") &&
+		strings.Contains(err.Error(), "would exceed context deadline")
 }
 
 // Transient reports whether err is worth retrying: the API server could

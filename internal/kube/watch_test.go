@@ -53,6 +53,23 @@ func TestWatchUnreachableUntilDeadline(t *testing.T) {
 	}
 }
 
+// client-go's rate limiter refuses a request whose turn would come after the
+// deadline; a wait that meets that refusal while the server is unreachable
+// still ends as an UnreachableError, not with the limiter's message.
+func TestWatchThrottledPastDeadline(t *testing.T) {
+	dyn, err := dynamic.NewForConfig(&rest.Config{Host: closedPort(t), QPS: 1, Burst: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	err = NewFromDynamic(dyn).Watch(ctx, []Query{Named(testGVR, "ns", "e")}, func(Snapshot) (bool, error) { return false, nil })
+	var ue *UnreachableError
+	if !errors.As(err, &ue) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want an UnreachableError wrapping the deadline, got %T %v", err, err)
+	}
+}
+
 // A wait that ran out of time while the server answered is a plain deadline
 // error: the object was seen, and was not ready.
 func TestWatchDeadlineWhileReachable(t *testing.T) {
