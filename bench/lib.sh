@@ -40,12 +40,20 @@ CFG
 # (after bench_up): Terraform starts it where it looks for the provider, and
 # it runs the provider built by bench_up as its child and records the
 # provider's peak RSS and CPU for bench/phase.py.
+# The do-nothing provider of bench/floorprov (mlopsprovider/floor) is measured
+# the same way: phase.py --provider-bin "$floor_provider".
 bench_measured() {
   go build -o "$work/measured/terraform-provider-mlops" ./bench/measure
+  cp "$work/measured/terraform-provider-mlops" "$work/measured/terraform-provider-floor"
+  floor_provider="$work/provider/terraform-provider-floor"
+  go build -o "$floor_provider" ./bench/floorprov
   export BENCH_PROVIDER_BIN="$work/provider/terraform-provider-mlops"
   cat >"$work/terraformrc" <<CFG
 provider_installation {
-  dev_overrides { "mlopsprovider/mlops" = "$work/measured" }
+  dev_overrides {
+    "mlopsprovider/mlops" = "$work/measured"
+    "mlopsprovider/floor" = "$work/measured"
+  }
   direct {}
 }
 CFG

@@ -87,28 +87,36 @@ modules() { "$terraform" -chdir="$1" get -no-color >"$1/get.log" 2>&1 || { cat "
 # expect WHAT GOT WANT
 expect() { [ "$2" = "$3" ] || die "$1: $2 on the server, expected $3"; log "  check: $1 = $2"; }
 
-# plans WORKLOAD N OURS-DIR FLOOR-DIR: BENCH_REPEAT no-op plans of each,
-# alternating, with the controllers paused.
+# plans WORKLOAD N OURS-DIR FLOOR-DIR [NAME=DIR...]: BENCH_REPEAT no-op plans
+# of each, alternating, with the controllers paused. Each NAME=DIR is a
+# configuration of bench/floorprov's resources, planned as plan-NAME-i.
 plans() {
-  local workload=$1 n=$2 ours=$3 floor=$4 i
+  local workload=$1 n=$2 ours=$3 floor=$4 i extra
+  shift 4
   bench_pause_controllers
   for ((i = 1; i <= repeat; i++)); do
     phase "$ours" "$workload" "$n" "plan-ours-$i" -- plan -detailed-exitcode
     phase "$floor" "$workload" "$n" "plan-floor-$i" --no-provider -- plan -detailed-exitcode
+    for extra in "$@"; do
+      phase "${extra#*=}" "$workload" "$n" "plan-${extra%%=*}-$i" --provider-bin "$floor_provider" -- plan -detailed-exitcode
+    done
   done
   bench_resume_controllers
 }
 
-# endpoints_config DIR N writes N endpoints.
+# endpoints_config DIR N [TYPE] writes N endpoints, or N resources of
+# bench/floorprov's floor_endpoint (TYPE floor_endpoint: the same schema
+# and arguments, no code behind them).
 endpoints_config() {
+  local type=${3:-mlops_endpoint}
   mkdir -p "$1"
   cat >"$1/main.tf" <<TF
 terraform {
   required_providers {
-    mlops = { source = "mlopsprovider/mlops" }
+    ${type%%_*} = { source = "mlopsprovider/${type%%_*}" }
   }
 }
-resource "mlops_endpoint" "e" {
+resource "$type" "e" {
   count = $2
   name  = "scale-\${count.index}"
   model = {
@@ -117,6 +125,23 @@ resource "mlops_endpoint" "e" {
   }
   scaling        = { min_replicas = 1, max_replicas = 2 }
   wait_for_ready = false
+}
+TF
+}
+
+# plugin_floor_config DIR N writes N of bench/floorprov's floor_min: one
+# attribute, what any plugin provider's resource costs.
+plugin_floor_config() {
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+terraform {
+  required_providers {
+    floor = { source = "mlopsprovider/floor" }
+  }
+}
+resource "floor_min" "e" {
+  count = $2
+  input = "scale-\${count.index}"
 }
 TF
 }
@@ -134,14 +159,19 @@ TF
 
 if [ ${#endpoint_sizes[@]} -gt 0 ]; then
   ours="$work/endpoints" floor="$work/endpoints-floor"
+  plugin="$work/endpoints-plugin" shape="$work/endpoints-schema"
   for n in "${endpoint_sizes[@]}"; do
-    log "endpoints: $n mlops_endpoint against $n terraform_data"
+    log "endpoints: $n mlops_endpoint against $n terraform_data, floor_min and floor_endpoint"
     endpoints_config "$ours" "$n"
     floor_endpoints_config "$floor" "$n"
+    plugin_floor_config "$plugin" "$n"
+    endpoints_config "$shape" "$n" floor_endpoint
     phase "$ours" endpoints "$n" apply -- apply -auto-approve -parallelism=50
     expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" "$n"
     phase "$floor" endpoints "$n" apply-floor --no-provider -- apply -auto-approve -parallelism=50
-    plans endpoints "$n" "$ours" "$floor"
+    phase "$plugin" endpoints "$n" apply-plugin --provider-bin "$floor_provider" -- apply -auto-approve -parallelism=50
+    phase "$shape" endpoints "$n" apply-schema --provider-bin "$floor_provider" -- apply -auto-approve -parallelism=50
+    plans endpoints "$n" "$ours" "$floor" "plugin=$plugin" "schema=$shape"
   done
 fi
 
@@ -203,6 +233,28 @@ for w, n in order:
     label = "mlops_endpoint" if w == "endpoints" else f"registry triples ({w.split('-', 1)[1]})"
     print(f"| {label:<34} | {n:>5} | {mo:>8.2f} | {mf:>9.2f} | {mo / mf:>5.1f}x | {peak:>17.1f} "
           f"| {co:>12.2f} | {cf:>13.2f} | {co / cf if cf else 0:>8.1f}x |")
+def cpu(w, n, who):
+    rs = plans(w, n, who)
+    tf = statistics.median(r["terraform_cpu_s"] for r in rs)
+    pv = statistics.median(r["provider_cpu_s"] for r in rs)
+    return tf, pv
+split = [(w, n) for w, n in order if plans(w, n, "schema") and plans(w, n, "plugin")]
+if split:
+    print()
+    print("Where the endpoints' no-op plan goes, in CPU seconds (median; Terraform + provider), same run. plugin: N of")
+    print("bench/floorprov's floor_min (one attribute, no code: the cost of any plugin provider); schema: N of its")
+    print("floor_endpoint (mlops_endpoint's schema, validators and plan modifiers, no code behind them).")
+    print()
+    cols = ["terraform_data", "plugin", "schema", "mlops_endpoint"]
+    print(f"| {'size':>5} | " + " | ".join(f"{c:>17}" for c in cols) + f" | {'schema/floor':>12} | {'ours/schema':>11} |")
+    print(f"|{'-' * 6}:|" + "|".join("-" * 18 + ":" for _ in cols) + f"|{'-' * 13}:|{'-' * 12}:|")
+    for w, n in split:
+        cells = [cpu(w, n, who) for who in ("floor", "plugin", "schema", "ours")]
+        cells[0] = (statistics.median(r["terraform_cpu_s"] for r in plans(w, n, "floor")), 0.0)
+        tot = [tf + pv for tf, pv in cells]
+        text = [f"{t:.2f} ({tf:.1f}+{pv:.1f})" for t, (tf, pv) in zip(tot, cells)]
+        print(f"| {n:>5} | " + " | ".join(f"{c:>17}" for c in text) +
+              f" | {tot[2] / tot[0] if tot[0] else 0:>11.1f}x | {tot[3] / tot[2] if tot[2] else 0:>10.1f}x |")
 if loads:
     print()
     print(f"1-minute load average at the start of the plans: {min(loads):.1f} to {max(loads):.1f} (median {statistics.median(loads):.1f}) on {__import__('os').cpu_count()} cores")
