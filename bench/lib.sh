@@ -5,6 +5,7 @@
 # .run/mlflow-bench, the local cluster under .run/kube-bench), fresh, unless
 # BENCH_STACK_UP=1 says a calling bench has done so already; it builds the
 # provider from this checkout and points Terraform at it with dev_overrides.
+# BENCH_TOOL=tofu runs the benches with OpenTofu instead of Terraform.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$ROOT"
 export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-bench" MLOPS_KUBE_DIR="$RUN_DIR/kube-bench"
@@ -17,7 +18,11 @@ bench_up() {
   local settings
   work=$1
   mkdir -p "$work"
-  terraform=$("$ROOT/scripts/install-terraform.sh")
+  case "${BENCH_TOOL:-terraform}" in
+    terraform) terraform=$("$ROOT/scripts/install-terraform.sh") ;;
+    tofu) terraform=$("$ROOT/scripts/install-opentofu.sh") ;;
+    *) die "BENCH_TOOL: terraform or tofu, not $BENCH_TOOL" ;;
+  esac
   if [ "${BENCH_STACK_UP:-}" != 1 ]; then
     trap bench_stop EXIT
     "$ROOT/scripts/stack.sh" down >/dev/null 2>&1

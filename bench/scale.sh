@@ -5,7 +5,10 @@
 # local cluster with KServe's real controller):
 #
 #   endpoints  N mlops_endpoint (count = N, wait_for_ready = false), applied
-#              at -parallelism=50; floor: N terraform_data (count = N)
+#              at -parallelism=50; floor: N terraform_data (count = N);
+#              and, to show where the difference goes, N of bench/floorprov's
+#              floor_min (a plugin provider's resource with one attribute)
+#              and floor_endpoint (mlops_endpoint's schema, no code behind it)
 #   triples    N registry triples against MLflow: an mlops_registered_model,
 #              an mlops_model_version of it and an mlops_model_alias naming
 #              both; floor: 3N terraform_data with the same references
@@ -26,6 +29,7 @@
 #
 #   ./bench/scale.sh [--endpoints "100 300 1000"] [--triples "100 300"]
 #                    [--shapes "count"] [--repeat 3]
+#   BENCH_TOOL=tofu ./bench/scale.sh     # with OpenTofu
 #   BENCH_ENDPOINTS="30" BENCH_TRIPLES="10" BENCH_REPEAT=1 ./bench/scale.sh   # quick
 #
 # An empty list skips that workload. The objects are left in the bench's own
@@ -203,10 +207,12 @@ if [ "${BENCH_STACK_UP:-}" = 1 ]; then
   done
 fi
 
-python3 - "$results" "$repeat" <<'PY'
+python3 - "$results" "$repeat" "$("$terraform" version | head -n 1)" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 repeat = int(sys.argv[2])
+print()
+print(f"{sys.argv[3]}.", end="")
 order = list(dict.fromkeys((r["workload"], r["size"]) for r in rows))
 def plans(w, n, who):
     return [r for r in rows if r["workload"] == w and r["size"] == n and r["phase"].startswith(f"plan-{who}-")]
