@@ -11,7 +11,8 @@
 //	                schema alone costs Terraform and the framework.
 //
 // It runs with the provider's process settings (SDK logs off unless asked
-// for, the same GOGC), so the differences are the schema's and the code's.
+// for, the same GOGC), so the differences are the schema's and the code's,
+// and writes profiles as bench/profile does (MLOPS_BENCH_PROFILE_DIR).
 package main
 
 import (
@@ -27,15 +28,18 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/resource/schema/stringplanmodifier"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/bench/internal/profiling"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/serving"
 )
 
 func main() {
+	stop := profiling.Start()
 	protocol.QuietUnreadSDKLogs()
 	protocol.TuneGC()
 	err := providerserver.Serve(context.Background(), func() provider.Provider { return floorProvider{} },
 		providerserver.ServeOpts{Address: "registry.terraform.io/mlopsprovider/floor", ProtocolVersion: 6})
+	stop()
 	if err != nil {
 		log.Fatal(err)
 	}
