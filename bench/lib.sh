@@ -167,7 +167,8 @@ tf() { "$terraform" -chdir="$1" "${@:2}" -input=false -no-color; }
 # mlops_registered_model, an mlops_model_version of it and an
 # mlops_model_alias naming both; KIND floor writes three terraform_data with
 # the same references (the version's input names the model's output, the
-# alias's both). SHAPE is how the configuration writes them:
+# alias's both); KIND plugin writes three of bench/floorprov's floor_min
+# with the same references. SHAPE is how the configuration writes them:
 #   count     count = TRIPLES, references indexed by [count.index]
 #   for_each  for_each = the set of names, references indexed by [each.key]
 #   chained   the version's for_each is the model resource itself, the
@@ -187,6 +188,16 @@ if kind == "mlops":
         "alias": lambda m, v: f"model_name = {m}.name\n  alias      = \"champion\"\n  version    = {v}.version",
     }
     head = 'terraform {\n  required_providers {\n    mlops = { source = "mlopsprovider/mlops" }\n  }\n}\n'
+elif kind == "plugin":
+    # bench/floorprov's floor_min: a plugin provider's resource with one
+    # attribute, referring to the others as ours do.
+    types = ("floor_min",) * 3
+    body = {
+        "model": lambda name: f"input = {name}",
+        "version": lambda m, key: f"input = \"${{{m}.id}}/s3://models/${{{key}}}\"",
+        "alias": lambda m, v: f"input = \"${{{m}.id}}/${{{v}.id}}\"",
+    }
+    head = 'terraform {\n  required_providers {\n    floor = { source = "mlopsprovider/floor" }\n  }\n}\n'
 else:
     types = ("terraform_data",) * 3
     body = {
@@ -217,7 +228,8 @@ elif shape == "chained":
     # The alias reaches the model through the version: the version carries
     # the model's name (model_name; the floor's input.model).
     alias = (f"model_name = each.value.model_name\n  alias      = \"champion\"\n  version    = each.value.version"
-             if kind == "mlops" else "input = { model = each.value.output.model, version = each.value.output }")
+             if kind == "mlops" else "input = \"${each.value.input}/${each.value.id}\"" if kind == "plugin"
+             else "input = { model = each.value.output.model, version = each.value.output }")
     tf = head + f"locals {{\n  names = {names}\n}}\n" + res(M, "model", "  for_each = local.names\n", body["model"]("each.key")) \
         + res(V, "version", f"  for_each = {M}.model\n", body["version"]("each.value", "each.key")) \
         + res(A, "alias", f"  for_each = {V}.version\n", alias)

@@ -181,28 +181,31 @@ fi
 
 for shape in "${shapes[@]}"; do
   [ ${#triple_sizes[@]} -gt 0 ] || break
-  ours="$work/triples-$shape" floor="$work/triples-$shape-floor"
+  ours="$work/triples-$shape" floor="$work/triples-$shape-floor" plugin="$work/triples-$shape-plugin"
   prefix="scale-$shape"
   for n in "${triple_sizes[@]}"; do
-    log "triples ($shape): $n models, versions and aliases against $((3 * n)) terraform_data in the same graph"
+    log "triples ($shape): $n models, versions and aliases against $((3 * n)) terraform_data and floor_min in the same graph"
     triples_config "$ours" "$shape" "$n" "$prefix" mlops
     triples_config "$floor" "$shape" "$n" "$prefix" floor
+    triples_config "$plugin" "$shape" "$n" "$prefix" plugin
     modules "$ours"
     modules "$floor"
+    modules "$plugin"
     # KServe is not involved: its controllers stay paused (no background
     # reconciling of the endpoints above during the applies).
     bench_pause_controllers
     phase "$ours" "triples-$shape" "$n" apply -- apply -auto-approve -parallelism=50
     expect "registered models $prefix-*" "$(mlflow_count "$prefix-")" "$n"
     phase "$floor" "triples-$shape" "$n" apply-floor --no-provider -- apply -auto-approve -parallelism=50
-    plans "triples-$shape" "$n" "$ours" "$floor"
+    phase "$plugin" "triples-$shape" "$n" apply-plugin --provider-bin "$floor_provider" -- apply -auto-approve -parallelism=50
+    plans "triples-$shape" "$n" "$ours" "$floor" "plugin=$plugin"
   done
 done
 
 if [ "${BENCH_STACK_UP:-}" = 1 ]; then
   log "destroying what the bench made in the caller's stack"
   for d in "$work"/endpoints "$work"/triples-*; do
-    case "$d" in *-floor) continue ;; esac
+    case "$d" in *-floor | *-plugin) continue ;; esac
     [ -d "$d" ] && tf "$d" destroy -auto-approve -parallelism=50 >"$d/destroy.log" 2>&1
   done
 fi
@@ -241,26 +244,29 @@ for w, n in order:
           f"| {co:>12.2f} | {cf:>13.2f} | {co / cf if cf else 0:>8.1f}x |")
 def cpu(w, n, who):
     rs = plans(w, n, who)
+    if not rs:
+        return None
     tf = statistics.median(r["terraform_cpu_s"] for r in rs)
-    pv = statistics.median(r["provider_cpu_s"] for r in rs)
+    pv = statistics.median(r["provider_cpu_s"] for r in rs) if who != "floor" else 0.0
     return tf, pv
-split = [(w, n) for w, n in order if plans(w, n, "schema") and plans(w, n, "plugin")]
+split = [(w, n) for w, n in order if plans(w, n, "plugin")]
 if split:
     print()
-    print("Where the endpoints' no-op plan goes, in CPU seconds (median; Terraform + provider), same run. plugin: N of")
-    print("bench/floorprov's floor_min (one attribute, no code: the cost of any plugin provider); schema: N of its")
+    print("Where the no-op plan goes, in CPU seconds (median; Terraform + provider), same run and graph. plugin: as many of")
+    print("bench/floorprov's floor_min (one attribute, no code: what any plugin provider's resource costs); schema: N of its")
     print("floor_endpoint (mlops_endpoint's schema, validators and plan modifiers, no code behind them).")
     print()
-    cols = ["terraform_data", "plugin", "schema", "mlops_endpoint"]
-    print(f"| {'size':>5} | " + " | ".join(f"{c:>17}" for c in cols) + f" | {'schema/floor':>12} | {'ours/schema':>11} |")
-    print(f"|{'-' * 6}:|" + "|".join("-" * 18 + ":" for _ in cols) + f"|{'-' * 13}:|{'-' * 12}:|")
+    cols = ["terraform_data", "plugin", "schema", "ours"]
+    print(f"| {'workload':<18} | {'size':>5} | " + " | ".join(f"{c:>17}" for c in cols) +
+          f" | {'plugin/floor':>12} | {'ours/plugin':>11} | {'ours/schema':>11} |")
+    print(f"|{'-' * 20}|{'-' * 6}:|" + "|".join("-" * 18 + ":" for _ in cols) + f"|{'-' * 13}:|{'-' * 12}:|{'-' * 12}:|")
+    ratio = lambda a, b: f"{a / b:.1f}x" if a is not None and b else "-"
     for w, n in split:
         cells = [cpu(w, n, who) for who in ("floor", "plugin", "schema", "ours")]
-        cells[0] = (statistics.median(r["terraform_cpu_s"] for r in plans(w, n, "floor")), 0.0)
-        tot = [tf + pv for tf, pv in cells]
-        text = [f"{t:.2f} ({tf:.1f}+{pv:.1f})" for t, (tf, pv) in zip(tot, cells)]
-        print(f"| {n:>5} | " + " | ".join(f"{c:>17}" for c in text) +
-              f" | {tot[2] / tot[0] if tot[0] else 0:>11.1f}x | {tot[3] / tot[2] if tot[2] else 0:>10.1f}x |")
+        tot = [sum(c) if c else None for c in cells]
+        text = [f"{t:.2f} ({c[0]:.1f}+{c[1]:.1f})" if c else "-" for t, c in zip(tot, cells)]
+        print(f"| {w:<18} | {n:>5} | " + " | ".join(f"{c:>17}" for c in text) +
+              f" | {ratio(tot[1], tot[0]):>12} | {ratio(tot[3], tot[1]):>11} | {ratio(tot[3], tot[2]):>11} |")
 if loads:
     print()
     print(f"1-minute load average at the start of the plans: {min(loads):.1f} to {max(loads):.1f} (median {statistics.median(loads):.1f}) on {__import__('os').cpu_count()} cores")
