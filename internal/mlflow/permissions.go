@@ -33,6 +33,43 @@ func (c *Client) GrantPermission(ctx context.Context, g Grant) error {
 	return c.do(ctx, request{method: http.MethodPost, api: "3.0", path: "users/permissions/grant", body: g.body()}, nil)
 }
 
+// GrantPermissionChecked grants g like GrantPermission, but when the answer
+// is lost it looks before it reports failure (checkedCreate.run): a grant
+// has no creation time to tell it from an older one, so the user's own grant
+// on the resource is read first, and only when there was none before is the
+// one found after a lost answer, with g's permission, taken for the one this
+// grant made. A grant that was there before is left for MLflow to refuse.
+func (c *Client) GrantPermissionChecked(ctx context.Context, g Grant) (recovered bool, err error) {
+	_, err = c.GetGrant(ctx, g.Username, g.ResourceType, g.ResourceID)
+	existed := err == nil
+	if err != nil && !IsNotFound(err) {
+		return false, err
+	}
+	_, recovered, err = checkedCreate[Grant]{
+		kind: "grant",
+		create: func(ctx context.Context) (*Grant, error) {
+			if err := c.GrantPermission(ctx, g); err != nil {
+				return nil, err
+			}
+			return &g, nil
+		},
+		look: func(ctx context.Context, _ int64) ([]Grant, error) {
+			found, err := c.GetGrant(ctx, g.Username, g.ResourceType, g.ResourceID)
+			switch {
+			case IsNotFound(err) || existed:
+				return nil, nil
+			case err != nil:
+				return nil, err
+			case found.Permission == g.Permission:
+				return []Grant{*found}, nil
+			}
+			return nil, nil
+		},
+		id: func(g Grant) string { return g.Username + ":" + g.Permission },
+	}.run(ctx, c)
+	return recovered, err
+}
+
 // RevokePermission removes the user's own grant on the resource.
 func (c *Client) RevokePermission(ctx context.Context, g Grant) error {
 	body := g.body()

@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
@@ -103,12 +104,25 @@ func (r *modelPermissionResource) Create(ctx context.Context, req resource.Creat
 		return
 	}
 
-	if err := c.GrantPermission(ctx, plan.grant()); err != nil {
-		addGrantError(&resp.Diagnostics, plan, err)
+	if !grant(ctx, c, plan, &resp.Diagnostics) {
 		return
 	}
 	plan.ID = types.StringValue(plan.id())
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// grant grants m's permission and reports how it ended: a refusal
+// (addGrantError), a lost answer that looking could not settle, or one
+// settled by finding the grant (diags.AddCreateOutcome). It returns false
+// when there is no grant to record.
+func grant(ctx context.Context, c *mlflow.Client, m modelPermissionModel, d *diagnostics) bool {
+	recovered, err := c.GrantPermissionChecked(ctx, m.grant())
+	var ambiguous *mlflow.AmbiguousCreateError
+	if err != nil && !errors.As(err, &ambiguous) {
+		addGrantError(d, m, err)
+		return false
+	}
+	return diags.AddCreateOutcome(d, modelPermissionKind, m.id(), recovered, err, func(string) string { return m.id() })
 }
 
 // addGrantError explains a refused grant: a grant that exists already, a
@@ -169,9 +183,8 @@ func (r *modelPermissionResource) Update(ctx context.Context, req resource.Updat
 		diags.AddAPIError(&resp.Diagnostics, "updating", modelPermissionKind, plan.id(), fmt.Errorf("revoking %s: %w", state.Permission.ValueString(), err))
 		return
 	}
-	if err := c.GrantPermission(ctx, plan.grant()); err != nil {
-		addGrantError(&resp.Diagnostics, plan, err)
-		if rerr := c.GrantPermission(ctx, state.grant()); rerr != nil {
+	if !grant(ctx, c, plan, &resp.Diagnostics) {
+		if _, rerr := c.GrantPermissionChecked(ctx, state.grant()); rerr != nil {
 			resp.Diagnostics.AddError("Error restoring registered model permission",
 				fmt.Sprintf("The permission %s of %s was revoked to change it, and granting it again failed too: %v. "+
 					"The user has no permission of their own on the model now, and the state no longer records one: apply again to grant %s.",
