@@ -317,12 +317,29 @@ func (r *modelVersionResource) read(ctx context.Context, c *mlflow.Client, name,
 		}
 		return false, "reading", err
 	}
-	loc, err := c.GetModelVersionDownloadURI(ctx, name, version)
-	if err != nil && !mlflow.IsNotFound(err) {
+	loc, err := storageLocation(ctx, c, mv, m)
+	if err != nil {
 		return false, "reading the download URI of", err
 	}
 	r.flatten(mv, loc, m)
 	return true, "", nil
+}
+
+// storageLocation returns where the version's files are. MLflow works it
+// out from the version's source when the version is created, stores it and
+// never changes it (nor the source), so a read that finds the version m
+// records (the same source and creation time) keeps m's location instead of
+// asking again: a refresh is one GET.
+func storageLocation(ctx context.Context, c *mlflow.Client, mv *mlflow.ModelVersion, m *modelVersionModel) (string, error) {
+	if loc := m.StorageLocation.ValueString(); loc != "" && m.Source.ValueString() == mv.Source &&
+		m.CreationTimestamp.ValueInt64() == mv.CreationTimestamp {
+		return loc, nil
+	}
+	loc, err := c.GetModelVersionDownloadURI(ctx, mv.Name, mv.Version)
+	if mlflow.IsNotFound(err) {
+		return "", nil
+	}
+	return loc, err
 }
 
 // flatten copies the API's version into m. Values the API does not echo
