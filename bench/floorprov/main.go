@@ -8,7 +8,9 @@
 //	                framework's handling of a tiny schema);
 //	floor_endpoint  mlops_endpoint's schema, validators and plan modifiers
 //	                included, with none of its code behind it: what the
-//	                schema alone costs Terraform and the framework.
+//	                schema alone costs Terraform and the framework;
+//	floor_bare      the same schema without validators, plan modifiers
+//	                and defaults: what its shape alone costs.
 //
 // It runs with the provider's process settings (SDK logs off unless asked
 // for, the same GOGC), so the differences are the schema's and the code's,
