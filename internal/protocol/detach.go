@@ -71,37 +71,33 @@ func (d *detachable) Value(key any) any {
 // whose answers are read after the call returns, are passed on as they are.
 
 func (s *diagnosticsServer) UpgradeResourceState(ctx context.Context, req *tfprotov6.UpgradeResourceStateRequest) (*tfprotov6.UpgradeResourceStateResponse, error) {
-	ctx, release := detach(ctx)
-	defer release()
-	return s.frameworkServer.UpgradeResourceState(ctx, req)
+	return detached(ctx, req, s.frameworkServer.UpgradeResourceState)
 }
 
 func (s *diagnosticsServer) ReadResource(ctx context.Context, req *tfprotov6.ReadResourceRequest) (*tfprotov6.ReadResourceResponse, error) {
-	ctx, release := detach(ctx)
-	defer release()
-	return s.frameworkServer.ReadResource(ctx, req)
+	return detached(ctx, req, s.frameworkServer.ReadResource)
 }
 
 func (s *diagnosticsServer) ImportResourceState(ctx context.Context, req *tfprotov6.ImportResourceStateRequest) (*tfprotov6.ImportResourceStateResponse, error) {
-	ctx, release := detach(ctx)
-	defer release()
-	return s.frameworkServer.ImportResourceState(ctx, req)
+	return detached(ctx, req, s.frameworkServer.ImportResourceState)
 }
 
 func (s *diagnosticsServer) MoveResourceState(ctx context.Context, req *tfprotov6.MoveResourceStateRequest) (*tfprotov6.MoveResourceStateResponse, error) {
-	ctx, release := detach(ctx)
-	defer release()
-	return s.frameworkServer.MoveResourceState(ctx, req)
+	return detached(ctx, req, s.frameworkServer.MoveResourceState)
 }
 
 func (s *diagnosticsServer) UpgradeResourceIdentity(ctx context.Context, req *tfprotov6.UpgradeResourceIdentityRequest) (*tfprotov6.UpgradeResourceIdentityResponse, error) {
-	ctx, release := detach(ctx)
-	defer release()
-	return s.frameworkServer.UpgradeResourceIdentity(ctx, req)
+	return detached(ctx, req, s.frameworkServer.UpgradeResourceIdentity)
 }
 
 func (s *diagnosticsServer) CallFunction(ctx context.Context, req *tfprotov6.CallFunctionRequest) (*tfprotov6.CallFunctionResponse, error) {
+	return detached(ctx, req, s.frameworkServer.CallFunction)
+}
+
+// detached calls call with ctx detached (see detach), for the calls the
+// wrapper passes on unchanged.
+func detached[Req, Resp any](ctx context.Context, req Req, call func(context.Context, Req) (Resp, error)) (Resp, error) {
 	ctx, release := detach(ctx)
 	defer release()
-	return s.frameworkServer.CallFunction(ctx, req)
+	return call(ctx, req)
 }
