@@ -228,12 +228,11 @@ func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadReques
 
 func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
-	defer cancel()
 	var state modelVersionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics,
+		read{req.State.Get, &state})
+	defer cancel()
+	if !ok {
 		return
 	}
 

@@ -191,12 +191,11 @@ func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadReq
 
 func (r *registeredModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
-	defer cancel()
 	var state registeredModelModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics,
+		read{req.State.Get, &state})
+	defer cancel()
+	if !ok {
 		return
 	}
 

@@ -170,12 +170,11 @@ func (r *modelPermissionResource) Read(ctx context.Context, req resource.ReadReq
 // one is granted again, so that the user is not left without access.
 func (r *modelPermissionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(modelPermissionIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
-	defer cancel()
 	var state modelPermissionModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics,
+		read{req.State.Get, &state})
+	defer cancel()
+	if !ok {
 		return
 	}
 

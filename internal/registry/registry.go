@@ -64,13 +64,24 @@ func (b *base) Configure(_ context.Context, req resource.ConfigureRequest, resp 
 	b.configure(req.ProviderData, &resp.Diagnostics)
 }
 
-// begin starts a CRUD method of the family: conns.Begin, then the client.
-// ok is false when the diagnostics say why the method cannot go on.
+// begin starts a CRUD method of the family: conns.Begin, then the other
+// reads the method needs (also: the prior state of an update, the
+// configuration), then the client. ok is false when the diagnostics say why
+// the method cannot go on.
 func begin[M any](ctx context.Context, b *base, get func(context.Context, any) diag.Diagnostics, timeout func(*M) conns.Timeout, def time.Duration,
-	d *diag.Diagnostics) (M, context.Context, context.CancelFunc, *mlflow.Client, bool) {
+	d *diag.Diagnostics, also ...read) (M, context.Context, context.CancelFunc, *mlflow.Client, bool) {
 	m, ctx, cancel := conns.Begin(ctx, get, timeout, def, d)
+	for _, r := range also {
+		d.Append(r.get(ctx, r.into)...)
+	}
 	c := b.client(d)
 	return m, ctx, cancel, c, !d.HasError()
+}
+
+// read is one more read for begin: get (such as req.State.Get) into a model.
+type read struct {
+	get  func(context.Context, any) diag.Diagnostics
+	into any
 }
 
 // checkClientAtPlan makes a missing registry setting an error at plan time

@@ -156,12 +156,11 @@ func (r *registryWebhookResource) ModifyPlan(ctx context.Context, req resource.M
 
 func (r *registryWebhookResource) Create(ctx context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics)
-	defer cancel()
 	var config registryWebhookModel
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Create }, defaultTimeout, &resp.Diagnostics,
+		read{req.Config.Get, &config})
+	defer cancel()
+	if !ok {
 		return
 	}
 
@@ -199,13 +198,11 @@ func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadReq
 
 func (r *registryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromState(ctx, resp.State, resp.Identity)...) }()
-	plan, ctx, cancel := conns.Begin(ctx, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics)
-	defer cancel()
 	var state, config registryWebhookModel
-	resp.Diagnostics.Append(req.State.Get(ctx, &state)...)
-	resp.Diagnostics.Append(req.Config.Get(ctx, &config)...)
-	c := r.client(&resp.Diagnostics)
-	if resp.Diagnostics.HasError() {
+	plan, ctx, cancel, c, ok := begin(ctx, &r.base, req.Plan.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Update }, defaultTimeout, &resp.Diagnostics,
+		read{req.State.Get, &state}, read{req.Config.Get, &config})
+	defer cancel()
+	if !ok {
 		return
 	}
 
