@@ -184,7 +184,18 @@ const retryFor = time.Minute
 // has passed. Only idempotent requests are retried: a GET, a server-side
 // apply (the same patch twice is the same object) and a DELETE.
 func retry[T any](ctx context.Context, call func() (T, error)) (T, error) {
-	return retrypkg.Do(ctx, transientRetries, Transient, call)
+	v, err := retrypkg.Do(ctx, transientRetries, Transient, call)
+	return v, deadlineIfThrottled(err)
+}
+
+// deadlineIfThrottled makes client-go's rate limiter's refusal (the
+// request's turn would come after ctx's deadline) the deadline error it
+// stands for, so that callers report a timeout and not a failed request.
+func deadlineIfThrottled(err error) error {
+	if err != nil && throttledPastDeadline(err) {
+		return fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+	}
+	return err
 }
 
 // transientRetries is how Get, Apply, Delete and a watch's reconnects wait.
@@ -245,7 +256,8 @@ func (c *Client) Patch(ctx context.Context, gvr schema.GroupVersionResource, nam
 // create sent twice is not the same as once, so the caller decides what
 // may be retried.
 func (c *Client) Create(ctx context.Context, gvr schema.GroupVersionResource, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	return c.resource(gvr, obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager})
+	created, err := c.resource(gvr, obj.GetNamespace()).Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager})
+	return created, deadlineIfThrottled(err)
 }
 
 // DeleteAndWait deletes one object and watches until it is gone. When ctx

@@ -1,10 +1,19 @@
 package kube
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
 )
 
 const twoContexts = `apiVersion: v1
@@ -89,5 +98,34 @@ func TestExpandHome(t *testing.T) {
 	}
 	if got := expandHome("/etc/kube"); got != "/etc/kube" {
 		t.Fatalf("got %s", got)
+	}
+}
+
+// A request that client-go's rate limiter will not send before the deadline
+// fails with the deadline, as a request that ran out of time does, not with
+// the limiter's own message.
+func TestRequestThrottledPastDeadline(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"name":"e","namespace":"ns"}}`)
+	}))
+	defer srv.Close()
+	dyn, err := dynamic.NewForConfig(&rest.Config{Host: srv.URL, QPS: 1, Burst: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewFromDynamic(dyn)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	if _, err := c.Get(ctx, testGVR, "ns", "e"); err != nil {
+		t.Fatalf("the first request has the limiter's one token: %v", err)
+	}
+	_, err = c.Get(ctx, testGVR, "ns", "e") // its turn comes after a second
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want the deadline, got %v", err)
+	}
+	_, err = c.Create(ctx, testGVR, &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "f", "namespace": "ns"}}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("want the deadline from Create, got %v", err)
 	}
 }
