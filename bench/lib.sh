@@ -13,16 +13,22 @@ export CHECKPOINT_DISABLE=1
 
 bench_stop() { "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true; }
 
-# bench_up WORKDIR
-bench_up() {
-  local settings
-  work=$1
-  mkdir -p "$work"
+# bench_cli sets $terraform to the CLI the benches run (BENCH_TOOL),
+# installing it if need be.
+bench_cli() {
   case "${BENCH_TOOL:-terraform}" in
     terraform) terraform=$("$ROOT/scripts/install-terraform.sh") ;;
     tofu) terraform=$("$ROOT/scripts/install-opentofu.sh") ;;
     *) die "BENCH_TOOL: terraform or tofu, not $BENCH_TOOL" ;;
   esac
+}
+
+# bench_up WORKDIR
+bench_up() {
+  local settings
+  work=$1
+  mkdir -p "$work"
+  bench_cli
   if [ "${BENCH_STACK_UP:-}" != 1 ]; then
     trap bench_stop EXIT
     "$ROOT/scripts/stack.sh" down >/dev/null 2>&1
@@ -245,4 +251,75 @@ else:
 with open(d + "/main.tf", "w") as f:
     f.write(tf)
 PY
+}
+
+# phase DIR WORKLOAD SIZE NAME [phase.py options] -- terraform ARGS...
+phase() {
+  local dir=$1 workload=$2 n=$3 name=$4
+  shift 4
+  local args=()
+  while [ "$1" != "--" ]; do args+=("$1"); shift; done
+  shift
+  log "  $workload $n: $name"
+  python3 "$ROOT/bench/phase.py" --out "$results" --size "$n" --phase "$name" --label "workload=$workload" \
+    --label "load=$(cut -d' ' -f1 /proc/loadavg)" --log "$dir/$name.log" "${args[@]}" \
+    -- "$terraform" -chdir="$dir" "$@" -input=false -no-color || die "$workload $n: $name failed"
+}
+
+# expect WHAT GOT WANT
+expect() { [ "$2" = "$3" ] || die "$1: $2 on the server, expected $3"; log "  check: $1 = $2"; }
+
+# endpoints_config DIR N [TYPE] writes N endpoints, or N resources of
+# bench/floorprov's floor_endpoint (TYPE floor_endpoint: the same schema
+# and arguments, no code behind them).
+endpoints_config() {
+  local type=${3:-mlops_endpoint}
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+terraform {
+  required_providers {
+    ${type%%_*} = { source = "mlopsprovider/${type%%_*}" }
+  }
+}
+resource "$type" "e" {
+  count = $2
+  name  = "scale-\${count.index}"
+  model = {
+    storage_uri = "s3://models/scale/\${count.index}"
+    format      = "sklearn"
+  }
+  scaling        = { min_replicas = 1, max_replicas = 2 }
+  wait_for_ready = false
+}
+TF
+}
+
+# plugin_floor_config DIR N [TYPE] writes N of bench/floorprov's floor_min
+# (one attribute, what any plugin provider's resource costs) or of TYPE, one
+# of its resources with an `input` attribute (floor_w10, floor_w20, floor_w40).
+plugin_floor_config() {
+  local type=${3:-floor_min}
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+terraform {
+  required_providers {
+    floor = { source = "mlopsprovider/floor" }
+  }
+}
+resource "$type" "e" {
+  count = $2
+  input = "scale-\${count.index}"
+}
+TF
+}
+
+# floor_endpoints_config DIR N writes N terraform_data.
+floor_endpoints_config() {
+  mkdir -p "$1"
+  cat >"$1/main.tf" <<TF
+resource "terraform_data" "e" {
+  count = $2
+  input = "scale-\${count.index}"
+}
+TF
 }

@@ -76,22 +76,6 @@ resource "mlops_endpoint" "e" {
 TF
 }
 
-# phase N NAME [--expect-rc RC] -- terraform ARGS...
-phase() {
-  local n=$1 name=$2
-  shift 2
-  local args=()
-  while [ "$1" != "--" ]; do args+=("$1"); shift; done
-  shift
-  log "  $name"
-  python3 "$ROOT/bench/phase.py" --out "$results" \
-    --size "$n" --phase "$name" --log "$dir/$name.log" "${args[@]}" -- "$terraform" -chdir="$dir" "$@" -input=false -no-color \
-    || die "$name of $n failed"
-}
-
-# expect WHAT GOT WANT
-expect() { [ "$2" = "$3" ] || die "$1: $2 on the server, expected $3"; log "  check: $1 = $2"; }
-
 # drained waits until no Deployment or pod of the namespace is left.
 drained() {
   local i
@@ -106,41 +90,41 @@ for n in "${sizes[@]}"; do
   log "size $n: $n endpoints and $n registered models in one state"
   dir="$work/size-$n"
   config "$dir" "$n" true
-  phase "$n" apply -- apply -auto-approve -parallelism=50
+  phase "$dir" load "$n" apply -- apply -auto-approve -parallelism=50
   expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" "$n"
   expect "registered models" "$(mlflow_count load-)" "$n"
-  phase "$n" plan -- plan -detailed-exitcode
-  phase "$n" "plan-ep" -- plan -detailed-exitcode -target=mlops_endpoint.e
-  phase "$n" "plan-50" -- plan -detailed-exitcode -parallelism=50
+  phase "$dir" load "$n" plan -- plan -detailed-exitcode
+  phase "$dir" load "$n" "plan-ep" -- plan -detailed-exitcode -target=mlops_endpoint.e
+  phase "$dir" load "$n" "plan-50" -- plan -detailed-exitcode -parallelism=50
   if [ -n "${BENCH_BASE_BIN:-}" ]; then
     # Before/after in one run, alternating (the machine is shared and noisy).
-    phase "$n" "plan-ep-base" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -target=mlops_endpoint.e
-    phase "$n" "plan-ep-2" -- plan -detailed-exitcode -target=mlops_endpoint.e
-    phase "$n" "plan-ep-base-2" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -target=mlops_endpoint.e
-    phase "$n" "plan-base" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -parallelism=50
+    phase "$dir" load "$n" "plan-ep-base" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -target=mlops_endpoint.e
+    phase "$dir" load "$n" "plan-ep-2" -- plan -detailed-exitcode -target=mlops_endpoint.e
+    phase "$dir" load "$n" "plan-ep-base-2" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -target=mlops_endpoint.e
+    phase "$dir" load "$n" "plan-base" --provider-bin "$BENCH_BASE_BIN" -- plan -detailed-exitcode -parallelism=50
   fi
   if [ "${BENCH_QUIET:-}" = 1 ]; then
     # The SDK's loggers write at TRACE unless told otherwise; Terraform drops
     # what it does not show. This is what they cost.
     TF_LOG_SDK=off TF_LOG_SDK_FRAMEWORK=off TF_LOG_SDK_PROTO=off TF_LOG_PROVIDER=off \
-      phase "$n" "plan-ep-quiet" -- plan -detailed-exitcode -target=mlops_endpoint.e
+      phase "$dir" load "$n" "plan-ep-quiet" -- plan -detailed-exitcode -target=mlops_endpoint.e
   fi
   if [ "${BENCH_PROFILE:-}" = 1 ]; then
     mkdir -p "$dir/profile"
     MLOPS_BENCH_PROFILE_DIR="$dir/profile" TF_LOG_SDK_PROTO=trace TF_LOG=trace TF_LOG_PATH="$dir/profile/trace.log" \
-      phase "$n" "plan-ep-prof" --provider-bin "$work/profile/terraform-provider-mlops" -- plan -detailed-exitcode -target=mlops_endpoint.e
+      phase "$dir" load "$n" "plan-ep-prof" --provider-bin "$work/profile/terraform-provider-mlops" -- plan -detailed-exitcode -target=mlops_endpoint.e
     python3 "$ROOT/bench/rpctimes.py" "$dir/profile/trace.log" >"$dir/profile/rpctimes.txt" || true
   fi
-  phase "$n" destroy -- destroy -auto-approve -parallelism=50
+  phase "$dir" load "$n" destroy -- destroy -auto-approve -parallelism=50
   expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" 0
   expect "registered models" "$(mlflow_count load-)" 0
   drained
   if [ "${BENCH_NOWAIT:-}" = 1 ]; then
     dir="$work/size-$n-nowait"
     config "$dir" "$n" false
-    phase "$n" "apply-nowait" -- apply -auto-approve -parallelism=50
+    phase "$dir" load "$n" "apply-nowait" -- apply -auto-approve -parallelism=50
     expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" "$n"
-    phase "$n" "destroy-nowait" -- destroy -auto-approve -parallelism=50
+    phase "$dir" load "$n" "destroy-nowait" -- destroy -auto-approve -parallelism=50
     expect "InferenceServices" "$(kube_count "$ns" serving.kserve.io/v1beta1/inferenceservices)" 0
     drained
   fi

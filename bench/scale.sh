@@ -70,26 +70,10 @@ else
   trap bench_resume_controllers EXIT
 fi
 
-# phase DIR WORKLOAD SIZE NAME [phase.py options] -- terraform ARGS...
-phase() {
-  local dir=$1 workload=$2 n=$3 name=$4
-  shift 4
-  local args=()
-  while [ "$1" != "--" ]; do args+=("$1"); shift; done
-  shift
-  log "  $workload $n: $name"
-  python3 "$ROOT/bench/phase.py" --out "$results" --size "$n" --phase "$name" --label "workload=$workload" \
-    --label "load=$(cut -d' ' -f1 /proc/loadavg)" --log "$dir/$name.log" "${args[@]}" \
-    -- "$terraform" -chdir="$dir" "$@" -input=false -no-color || die "$workload $n: $name failed"
-}
-
 # modules DIR installs the module shape's local module (terraform get: init
 # would look for the mlops provider in the registry; dev_overrides provide
 # it, terraform_data is built in).
 modules() { "$terraform" -chdir="$1" get -no-color >"$1/get.log" 2>&1 || { cat "$1/get.log" >&2; die "terraform get failed in $1"; }; }
-
-# expect WHAT GOT WANT
-expect() { [ "$2" = "$3" ] || die "$1: $2 on the server, expected $3"; log "  check: $1 = $2"; }
 
 # plans WORKLOAD N OURS-DIR FLOOR-DIR [NAME=DIR...]: BENCH_REPEAT no-op plans
 # of each, alternating, with the controllers paused. Each NAME=DIR is a
@@ -106,59 +90,6 @@ plans() {
     done
   done
   bench_resume_controllers
-}
-
-# endpoints_config DIR N [TYPE] writes N endpoints, or N resources of
-# bench/floorprov's floor_endpoint (TYPE floor_endpoint: the same schema
-# and arguments, no code behind them).
-endpoints_config() {
-  local type=${3:-mlops_endpoint}
-  mkdir -p "$1"
-  cat >"$1/main.tf" <<TF
-terraform {
-  required_providers {
-    ${type%%_*} = { source = "mlopsprovider/${type%%_*}" }
-  }
-}
-resource "$type" "e" {
-  count = $2
-  name  = "scale-\${count.index}"
-  model = {
-    storage_uri = "s3://models/scale/\${count.index}"
-    format      = "sklearn"
-  }
-  scaling        = { min_replicas = 1, max_replicas = 2 }
-  wait_for_ready = false
-}
-TF
-}
-
-# plugin_floor_config DIR N writes N of bench/floorprov's floor_min: one
-# attribute, what any plugin provider's resource costs.
-plugin_floor_config() {
-  mkdir -p "$1"
-  cat >"$1/main.tf" <<TF
-terraform {
-  required_providers {
-    floor = { source = "mlopsprovider/floor" }
-  }
-}
-resource "floor_min" "e" {
-  count = $2
-  input = "scale-\${count.index}"
-}
-TF
-}
-
-# floor_endpoints_config DIR N writes N terraform_data.
-floor_endpoints_config() {
-  mkdir -p "$1"
-  cat >"$1/main.tf" <<TF
-resource "terraform_data" "e" {
-  count = $2
-  input = "scale-\${count.index}"
-}
-TF
 }
 
 if [ ${#endpoint_sizes[@]} -gt 0 ]; then

@@ -10,7 +10,11 @@
 //	                included, with none of its code behind it: what the
 //	                schema alone costs Terraform and the framework;
 //	floor_bare      the same schema without validators, plan modifiers
-//	                and defaults: what its shape alone costs.
+//	                and defaults: what its shape alone costs;
+//	floor_w10, floor_w20, floor_w40
+//	                floor_min with 10, 20 or 40 more optional string
+//	                attributes, left null: how the cost grows with a
+//	                schema's width (bench/width.sh).
 //
 // It runs with the provider's process settings (SDK logs off unless asked
 // for, the same GOGC), so the differences are the schema's and the code's,
@@ -19,6 +23,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
@@ -65,6 +70,9 @@ func (floorProvider) Resources(context.Context) []func() resource.Resource {
 		func() resource.Resource { return echo{name: "min", schema: minSchema()} },
 		func() resource.Resource { return echo{name: "endpoint", schema: endpointSchema()} },
 		func() resource.Resource { return echo{name: "bare", schema: bare(endpointSchema())} },
+		func() resource.Resource { return echo{name: "w10", schema: wideSchema(10)} },
+		func() resource.Resource { return echo{name: "w20", schema: wideSchema(20)} },
+		func() resource.Resource { return echo{name: "w40", schema: wideSchema(40)} },
 	}
 }
 
@@ -74,6 +82,15 @@ func minSchema() schema.Schema {
 			PlanModifiers: []planmodifier.String{stringplanmodifier.UseStateForUnknown()}},
 		"input": schema.StringAttribute{Required: true},
 	}}
+}
+
+// wideSchema is minSchema with k more optional string attributes, a1 to ak.
+func wideSchema(k int) schema.Schema {
+	s := minSchema()
+	for i := 1; i <= k; i++ {
+		s.Attributes[fmt.Sprintf("a%d", i)] = schema.StringAttribute{Optional: true}
+	}
+	return s
 }
 
 // endpointSchema is mlops_endpoint's schema, as the provider serves it.
