@@ -198,6 +198,17 @@ func deadlineIfThrottled(err error) error {
 	return err
 }
 
+// throttledPastDeadline reports whether client-go's rate limiter refused to
+// send a request because its turn would come after ctx's deadline. The
+// refusal is not a typed error (client-go wraps x/time/rate's plain
+// message), and it means the deadline is as good as reached: a request
+// fails with the deadline (deadlineIfThrottled), and a watch's wait ends as
+// ctx does, with what it knows of the server.
+func throttledPastDeadline(err error) bool {
+	return strings.Contains(err.Error(), "rate limiter Wait returned an error") &&
+		strings.Contains(err.Error(), "would exceed context deadline")
+}
+
 // transientRetries is how Get, Apply, Delete and a watch's reconnects wait.
 var transientRetries = retrypkg.Policy{First: 100 * time.Millisecond, Max: 2 * time.Second, For: retryFor}
 

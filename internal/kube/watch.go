@@ -244,16 +244,6 @@ func (f follower) forward(w watch.Interface) (int, bool) {
 	return events, true
 }
 
-// throttledPastDeadline reports whether client-go's rate limiter refused to
-// send a request because its turn would come after ctx's deadline. The
-// refusal is not a typed error (client-go wraps x/time/rate's plain
-// message), and it means the deadline is as good as reached: the wait
-// should end as ctx does, with what it knows of the server, not with this.
-func throttledPastDeadline(err error) bool {
-	return strings.Contains(err.Error(), "rate limiter Wait returned an error") &&
-		strings.Contains(err.Error(), "would exceed context deadline")
-}
-
 // Transient reports whether err is worth retrying: the API server could
 // not be reached or was restarting, or it answered 429 or 5xx.
 func Transient(err error) bool {
