@@ -5,7 +5,8 @@
 # .run/mlflow-bench, the local cluster under .run/kube-bench), fresh, unless
 # BENCH_STACK_UP=1 says a calling bench has done so already; it builds the
 # provider from this checkout and points Terraform at it with dev_overrides.
-# BENCH_TOOL=tofu runs the benches with OpenTofu instead of Terraform.
+# BENCH_TOOL=tofu runs the benches with OpenTofu instead of Terraform,
+# BENCH_TOOL=/path/to/terraform with that build.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "$ROOT"
 export MLOPS_MLFLOW_DIR="$RUN_DIR/mlflow-bench" MLOPS_KUBE_DIR="$RUN_DIR/kube-bench"
@@ -13,13 +14,15 @@ export CHECKPOINT_DISABLE=1
 
 bench_stop() { "$ROOT/scripts/stack.sh" stop >/dev/null 2>&1 || true; }
 
-# bench_cli sets $terraform to the CLI the benches run (BENCH_TOOL),
-# installing it if need be.
+# bench_cli sets $terraform to the CLI the benches run (BENCH_TOOL:
+# terraform or tofu, installed if need be, or the path of another build of
+# either, such as a newer Terraform built from its source).
 bench_cli() {
   case "${BENCH_TOOL:-terraform}" in
     terraform) terraform=$("$ROOT/scripts/install-terraform.sh") ;;
     tofu) terraform=$("$ROOT/scripts/install-opentofu.sh") ;;
-    *) die "BENCH_TOOL: terraform or tofu, not $BENCH_TOOL" ;;
+    /*) [ -x "$BENCH_TOOL" ] || die "BENCH_TOOL: $BENCH_TOOL is not an executable"; terraform=$BENCH_TOOL ;;
+    *) die "BENCH_TOOL: terraform, tofu or an absolute path, not $BENCH_TOOL" ;;
   esac
 }
 
@@ -171,10 +174,12 @@ tf() { "$terraform" -chdir="$1" "${@:2}" -input=false -no-color; }
 # triples_config DIR SHAPE TRIPLES PREFIX KIND writes, in DIR, TRIPLES
 # "registry triples" named PREFIX-0, PREFIX-1, ...: KIND mlops writes an
 # mlops_registered_model, an mlops_model_version of it and an
-# mlops_model_alias naming both; KIND floor writes three terraform_data with
-# the same references (the version's input names the model's output, the
-# alias's both); KIND plugin writes three of bench/floorprov's floor_min
-# with the same references. SHAPE is how the configuration writes them:
+# mlops_model_alias naming both; KIND schema writes the same with
+# bench/floorprov's floor_registered_model, floor_model_version and
+# floor_model_alias (their schemas, no code behind them); KIND floor writes
+# three terraform_data with the same references (the version's input names
+# the model's output, the alias's both); KIND plugin writes three of
+# bench/floorprov's floor_min with the same references. SHAPE is how the configuration writes them:
 #   count     count = TRIPLES, references indexed by [count.index]
 #   for_each  for_each = the set of names, references indexed by [each.key]
 #   chained   the version's for_each is the model resource itself, the
@@ -186,14 +191,15 @@ triples_config() {
 import os, sys
 d, shape, t, prefix, kind = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 os.makedirs(d, exist_ok=True)
-if kind == "mlops":
-    types = ("mlops_registered_model", "mlops_model_version", "mlops_model_alias")
+if kind in ("mlops", "schema"):
+    p = kind if kind == "mlops" else "floor"
+    types = tuple(f"{p}_{t}" for t in ("registered_model", "model_version", "model_alias"))
     body = {
         "model": lambda name: f"name = {name}",
         "version": lambda m, key: f"model_name = {m}.name\n  source     = \"s3://models/${{{key}}}\"",
         "alias": lambda m, v: f"model_name = {m}.name\n  alias      = \"champion\"\n  version    = {v}.version",
     }
-    head = 'terraform {\n  required_providers {\n    mlops = { source = "mlopsprovider/mlops" }\n  }\n}\n'
+    head = f'terraform {{\n  required_providers {{\n    {p} = {{ source = "mlopsprovider/{p}" }}\n  }}\n}}\n'
 elif kind == "plugin":
     # bench/floorprov's floor_min: a plugin provider's resource with one
     # attribute, referring to the others as ours do.
@@ -234,7 +240,7 @@ elif shape == "chained":
     # The alias reaches the model through the version: the version carries
     # the model's name (model_name; the floor's input.model).
     alias = (f"model_name = each.value.model_name\n  alias      = \"champion\"\n  version    = each.value.version"
-             if kind == "mlops" else "input = \"${each.value.input}/${each.value.id}\"" if kind == "plugin"
+             if kind in ("mlops", "schema") else "input = \"${each.value.input}/${each.value.id}\"" if kind == "plugin"
              else "input = { model = each.value.output.model, version = each.value.output }")
     tf = head + f"locals {{\n  names = {names}\n}}\n" + res(M, "model", "  for_each = local.names\n", body["model"]("each.key")) \
         + res(V, "version", f"  for_each = {M}.model\n", body["version"]("each.value", "each.key")) \

@@ -12,7 +12,9 @@
 #   triples    N registry triples against MLflow: an mlops_registered_model,
 #              an mlops_model_version of it and an mlops_model_alias naming
 #              both; floor: 3N terraform_data with the same references
-#              (bench/lib.sh triples_config), in the shape BENCH_SHAPES names
+#              (bench/lib.sh triples_config), and, as for the endpoints, 3N
+#              floor_min and the registry resources' schemas with no code
+#              behind them (floor_registered_model, ...), in the shape BENCH_SHAPES names
 #              (count, for_each, chained or module; default count, the shape
 #              the issue measured; bench/shapes.sh compares them)
 #
@@ -112,16 +114,17 @@ fi
 
 for shape in "${shapes[@]}"; do
   [ ${#triple_sizes[@]} -gt 0 ] || break
-  ours="$work/triples-$shape" floor="$work/triples-$shape-floor" plugin="$work/triples-$shape-plugin"
+  ours="$work/triples-$shape" floor="$work/triples-$shape-floor"
+  plugin="$work/triples-$shape-plugin" schema="$work/triples-$shape-schema"
   prefix="scale-$shape"
   for n in "${triple_sizes[@]}"; do
-    log "triples ($shape): $n models, versions and aliases against $((3 * n)) terraform_data and floor_min in the same graph"
-    triples_config "$ours" "$shape" "$n" "$prefix" mlops
-    triples_config "$floor" "$shape" "$n" "$prefix" floor
-    triples_config "$plugin" "$shape" "$n" "$prefix" plugin
-    modules "$ours"
-    modules "$floor"
-    modules "$plugin"
+    log "triples ($shape): $n models, versions and aliases against $((3 * n)) terraform_data, floor_min and their schemas in the same graph"
+    for kind in mlops floor plugin schema; do
+      d=$ours
+      [ "$kind" = mlops ] || d=$ours-$kind
+      triples_config "$d" "$shape" "$n" "$prefix" "$kind"
+      modules "$d"
+    done
     # KServe is not involved: its controllers stay paused (no background
     # reconciling of the endpoints above during the applies).
     bench_pause_controllers
@@ -129,14 +132,15 @@ for shape in "${shapes[@]}"; do
     expect "registered models $prefix-*" "$(mlflow_count "$prefix-")" "$n"
     phase "$floor" "triples-$shape" "$n" apply-floor --no-provider -- apply -auto-approve -parallelism=50
     phase "$plugin" "triples-$shape" "$n" apply-plugin --provider-bin "$floor_provider" -- apply -auto-approve -parallelism=50
-    plans "triples-$shape" "$n" "$ours" "$floor" "plugin=$plugin"
+    phase "$schema" "triples-$shape" "$n" apply-schema --provider-bin "$floor_provider" -- apply -auto-approve -parallelism=50
+    plans "triples-$shape" "$n" "$ours" "$floor" "plugin=$plugin" "schema=$schema"
   done
 done
 
 if [ "${BENCH_STACK_UP:-}" = 1 ]; then
   log "destroying what the bench made in the caller's stack"
   for d in "$work"/endpoints "$work"/triples-*; do
-    case "$d" in *-floor | *-plugin) continue ;; esac
+    case "$d" in *-floor | *-plugin | *-schema) continue ;; esac
     [ -d "$d" ] && tf "$d" destroy -auto-approve -parallelism=50 >"$d/destroy.log" 2>&1
   done
 fi
@@ -184,8 +188,9 @@ split = [(w, n) for w, n in order if plans(w, n, "plugin")]
 if split:
     print()
     print("Where the no-op plan goes, in CPU seconds (median; Terraform + provider), same run and graph. plugin: as many of")
-    print("bench/floorprov's floor_min (one attribute, no code: what any plugin provider's resource costs); schema: N of its")
-    print("floor_endpoint (mlops_endpoint's schema, validators and plan modifiers, no code behind them).")
+    print("bench/floorprov's floor_min (one attribute, no code: what any plugin provider's resource costs); schema: as many of")
+    print("its resources with our schemas, validators and plan modifiers and no code behind them (floor_endpoint; for the")
+    print("triples floor_registered_model, floor_model_version and floor_model_alias).")
     print()
     cols = ["terraform_data", "plugin", "schema", "ours"]
     print(f"| {'workload':<18} | {'size':>5} | " + " | ".join(f"{c:>17}" for c in cols) +

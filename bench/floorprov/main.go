@@ -11,6 +11,9 @@
 //	                schema alone costs Terraform and the framework;
 //	floor_bare      the same schema without validators, plan modifiers
 //	                and defaults: what its shape alone costs;
+//	floor_registered_model, floor_model_version, floor_model_alias
+//	                the registry resources' schemas, the same way: the
+//	                schema floor of the scale bench's registry triples;
 //	floor_w10, floor_w20, floor_w40
 //	                floor_min with 10, 20 or 40 more optional string
 //	                attributes, left null: how the cost grows with a
@@ -37,6 +40,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/bench/internal/profiling"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/protocol"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/registry"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/serving"
 )
 
@@ -68,8 +72,17 @@ func (floorProvider) DataSources(context.Context) []func() datasource.DataSource
 func (floorProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource { return echo{name: "min", schema: minSchema()} },
-		func() resource.Resource { return echo{name: "endpoint", schema: endpointSchema()} },
-		func() resource.Resource { return echo{name: "bare", schema: bare(endpointSchema())} },
+		func() resource.Resource { return echo{name: "endpoint", schema: servedSchema(serving.NewEndpointResource())} },
+		func() resource.Resource { return echo{name: "bare", schema: bare(servedSchema(serving.NewEndpointResource()))} },
+		func() resource.Resource {
+			return echo{name: "registered_model", schema: servedSchema(registry.NewRegisteredModelResource()), fill: true}
+		},
+		func() resource.Resource {
+			return echo{name: "model_version", schema: servedSchema(registry.NewModelVersionResource()), fill: true}
+		},
+		func() resource.Resource {
+			return echo{name: "model_alias", schema: servedSchema(registry.NewModelAliasResource()), fill: true}
+		},
 		func() resource.Resource { return echo{name: "w10", schema: wideSchema(10)} },
 		func() resource.Resource { return echo{name: "w20", schema: wideSchema(20)} },
 		func() resource.Resource { return echo{name: "w40", schema: wideSchema(40)} },
@@ -93,21 +106,23 @@ func wideSchema(k int) schema.Schema {
 	return s
 }
 
-// endpointSchema is mlops_endpoint's schema, as the provider serves it.
-func endpointSchema() schema.Schema {
+// servedSchema is r's schema, as the provider serves it.
+func servedSchema(r resource.Resource) schema.Schema {
 	var resp resource.SchemaResponse
-	serving.NewEndpointResource().Schema(context.Background(), resource.SchemaRequest{}, &resp)
+	r.Schema(context.Background(), resource.SchemaRequest{}, &resp)
 	if resp.Diagnostics.HasError() {
-		log.Fatalf("mlops_endpoint's schema: %v", resp.Diagnostics)
+		log.Fatalf("%T's schema: %v", r, resp.Diagnostics)
 	}
 	return resp.Schema
 }
 
-// echo stores its plan, with every value still unknown made null, and reads
-// nothing back.
+// echo stores its plan, with every value still unknown made null (with
+// fill, an unknown string becomes "1": the version number an alias refers
+// to must be known, and a number), and reads nothing back.
 type echo struct {
 	name   string
 	schema schema.Schema
+	fill   bool
 }
 
 func (e echo) Metadata(_ context.Context, req resource.MetadataRequest, resp *resource.MetadataResponse) {
@@ -119,23 +134,26 @@ func (e echo) Schema(_ context.Context, _ resource.SchemaRequest, resp *resource
 }
 
 func (e echo) Create(_ context.Context, req resource.CreateRequest, resp *resource.CreateResponse) {
-	resp.State.Raw = known(req.Plan.Raw)
+	resp.State.Raw = known(req.Plan.Raw, e.fill)
 }
 
 func (e echo) Read(context.Context, resource.ReadRequest, *resource.ReadResponse) {}
 
 func (e echo) Update(_ context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {
-	resp.State.Raw = known(req.Plan.Raw)
+	resp.State.Raw = known(req.Plan.Raw, e.fill)
 }
 
 func (e echo) Delete(context.Context, resource.DeleteRequest, *resource.DeleteResponse) {}
 
 // known makes every unknown value in v null, except a top-level id, which
-// becomes "floor".
-func known(v tftypes.Value) tftypes.Value {
+// becomes "floor", and, with fill, any other string, which becomes "1".
+func known(v tftypes.Value, fill bool) tftypes.Value {
 	out, err := tftypes.Transform(v, func(p *tftypes.AttributePath, v tftypes.Value) (tftypes.Value, error) {
 		if v.IsKnown() {
 			return v, nil
+		}
+		if fill && v.Type().Is(tftypes.String) && !p.Equal(tftypes.NewAttributePath().WithAttributeName("id")) {
+			return tftypes.NewValue(tftypes.String, "1"), nil
 		}
 		if p.Equal(tftypes.NewAttributePath().WithAttributeName("id")) {
 			return tftypes.NewValue(tftypes.String, "floor"), nil
