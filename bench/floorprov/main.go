@@ -72,8 +72,12 @@ func (floorProvider) DataSources(context.Context) []func() datasource.DataSource
 func (floorProvider) Resources(context.Context) []func() resource.Resource {
 	return []func() resource.Resource{
 		func() resource.Resource { return echo{name: "min", schema: minSchema()} },
-		func() resource.Resource { return echo{name: "endpoint", schema: servedSchema(serving.NewEndpointResource())} },
-		func() resource.Resource { return echo{name: "bare", schema: bare(servedSchema(serving.NewEndpointResource()))} },
+		func() resource.Resource {
+			return echo{name: "endpoint", schema: servedSchema(serving.NewEndpointResource())}
+		},
+		func() resource.Resource {
+			return echo{name: "bare", schema: bare(servedSchema(serving.NewEndpointResource()))}
+		},
 		func() resource.Resource {
 			return echo{name: "registered_model", schema: servedSchema(registry.NewRegisteredModelResource()), fill: true}
 		},
