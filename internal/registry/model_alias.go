@@ -45,6 +45,10 @@ type modelAliasModel struct {
 	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 }
 
+// modelAliasCodec reads and writes the resource's state with its schema's type
+// built once (see tfval.Codec).
+var modelAliasCodec = tfval.ResourceCodec[modelAliasModel](NewModelAliasResource())
+
 const modelAliasKind = "model alias"
 
 // modelAliasIdentity is the resource's identity: `import { identity = {...} }`
@@ -131,11 +135,12 @@ func (r *modelAliasResource) Create(ctx context.Context, req resource.CreateRequ
 
 func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelAliasIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, modelAliasCodec().Getter(req.State.Raw), func(m *modelAliasModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
+	prior := state
 
 	name, alias := state.ModelName.ValueString(), state.Alias.ValueString()
 	if !r.readInto(ctx, c, name, alias, &state, &resp.Diagnostics) {
@@ -145,7 +150,8 @@ func (r *modelAliasResource) Read(ctx context.Context, req resource.ReadRequest,
 		}
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(modelAliasCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 func (r *modelAliasResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

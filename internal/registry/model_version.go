@@ -52,6 +52,10 @@ type modelVersionModel struct {
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
+// modelVersionCodec reads and writes the resource's state with its schema's type
+// built once (see tfval.Codec).
+var modelVersionCodec = tfval.ResourceCodec[modelVersionModel](NewModelVersionResource())
+
 // versionAttrs are the attributes of a version that both the resource and
 // the data source mlops_model_version have.
 type versionAttrs struct {
@@ -209,11 +213,12 @@ func (r *modelVersionResource) Create(ctx context.Context, req resource.CreateRe
 
 func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelVersionIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, modelVersionCodec().Getter(req.State.Raw), func(m *modelVersionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
+	prior := state
 
 	name, version := state.ModelName.ValueString(), state.Version.ValueString()
 	if !r.readInto(ctx, c, name, version, &state, &resp.Diagnostics) {
@@ -223,7 +228,8 @@ func (r *modelVersionResource) Read(ctx context.Context, req resource.ReadReques
 		}
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(modelVersionCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 func (r *modelVersionResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -52,6 +52,10 @@ type registeredModelModel struct {
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
+// registeredModelCodec reads and writes the resource's state with its schema's type
+// built once (see tfval.Codec).
+var registeredModelCodec = tfval.ResourceCodec[registeredModelModel](NewRegisteredModelResource())
+
 const registeredModelKind = "registered model"
 
 // registeredModelIdentity is the resource's identity: `import { identity = {...} }`
@@ -111,10 +115,13 @@ func (r *registeredModelResource) ModifyPlan(ctx context.Context, req resource.M
 	if req.Plan.Raw.IsNull() {
 		return
 	}
-	// The id is the name: known at plan time whenever the name is.
-	var name types.String
-	resp.Diagnostics.Append(req.Plan.GetAttribute(ctx, path.Root("name"), &name)...)
-	if !name.IsUnknown() {
+	// The id is the name: known at plan time whenever the name is. A no-op
+	// plan has it already, and writes nothing.
+	var name, id types.String
+	codec := registeredModelCodec()
+	resp.Diagnostics.Append(codec.GetAttribute(ctx, req.Plan.Raw, "name", &name)...)
+	resp.Diagnostics.Append(codec.GetAttribute(ctx, req.Plan.Raw, "id", &id)...)
+	if !name.IsUnknown() && !id.Equal(name) {
 		resp.Diagnostics.Append(resp.Plan.SetAttribute(ctx, path.Root("id"), name)...)
 	}
 }
@@ -167,11 +174,12 @@ func (r *registeredModelResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registeredModelIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, registeredModelCodec().Getter(req.State.Raw), func(m *registeredModelModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
+	prior := state
 
 	name := state.Name.ValueString()
 	if name == "" {
@@ -186,7 +194,8 @@ func (r *registeredModelResource) Read(ctx context.Context, req resource.ReadReq
 		resp.State.RemoveResource(ctx)
 		return
 	}
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(registeredModelCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 func (r *registeredModelResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

@@ -47,6 +47,10 @@ type modelPermissionModel struct {
 	Timeouts   timeouts.Value `tfsdk:"timeouts"`
 }
 
+// modelPermissionCodec reads and writes the resource's state with its schema's type
+// built once (see tfval.Codec).
+var modelPermissionCodec = tfval.ResourceCodec[modelPermissionModel](NewModelPermissionResource())
+
 func (m modelPermissionModel) grant() mlflow.Grant {
 	return mlflow.Grant{Username: m.Username.ValueString(), ResourceType: mlflow.ResourceRegisteredModel,
 		ResourceID: m.ModelName.ValueString(), Permission: m.Permission.ValueString()}
@@ -144,11 +148,12 @@ func addGrantError(d *diagnostics, m modelPermissionModel, err error) {
 
 func (r *modelPermissionResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(modelPermissionIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, modelPermissionCodec().Getter(req.State.Raw), func(m *modelPermissionModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
+	prior := state
 
 	g, err := c.GetGrant(ctx, state.Username.ValueString(), mlflow.ResourceRegisteredModel, state.ModelName.ValueString())
 	switch {
@@ -162,7 +167,8 @@ func (r *modelPermissionResource) Read(ctx context.Context, req resource.ReadReq
 	}
 	state.ID = types.StringValue(state.id())
 	state.Permission = types.StringValue(g.Permission)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(modelPermissionCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 // Update changes the permission: the grants API has no update, so the old

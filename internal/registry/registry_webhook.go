@@ -60,6 +60,10 @@ type registryWebhookModel struct {
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
+// registryWebhookCodec reads and writes the resource's state with its schema's type
+// built once (see tfval.Codec).
+var registryWebhookCodec = tfval.ResourceCodec[registryWebhookModel](NewRegistryWebhookResource())
+
 const registryWebhookKind = "registry webhook"
 
 // registryWebhookIdentity is the resource's identity: `import { identity = {...} }`
@@ -176,11 +180,12 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 
 func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
 	defer func() { resp.Diagnostics.Append(registryWebhookIdentity.FromRead(ctx, req, resp)...) }()
-	state, ctx, cancel, c, ok := begin(ctx, &r.base, req.State.Get, func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
+	state, ctx, cancel, c, ok := begin(ctx, &r.base, registryWebhookCodec().Getter(req.State.Raw), func(m *registryWebhookModel) conns.Timeout { return m.Timeouts.Read }, defaultTimeout, &resp.Diagnostics)
 	defer cancel()
 	if !ok {
 		return
 	}
+	prior := state
 
 	w, err := c.GetWebhook(ctx, state.ID.ValueString())
 	if mlflow.IsNotFound(err) {
@@ -193,7 +198,8 @@ func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		return
 	}
 	flattenWebhook(w, &state)
-	resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
+	// resp.State holds the prior state: written only when the read changed it.
+	resp.Diagnostics.Append(registryWebhookCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
 
 func (r *registryWebhookResource) Update(ctx context.Context, req resource.UpdateRequest, resp *resource.UpdateResponse) {

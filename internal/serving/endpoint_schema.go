@@ -2,7 +2,6 @@ package serving
 
 import (
 	"context"
-	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework-timeouts/resource/timeouts"
 	"github.com/hashicorp/terraform-plugin-framework-validators/int64validator"
@@ -177,10 +176,7 @@ func registryRefAttributes(what string) map[string]schema.Attribute {
 
 // endpointCodec reads and writes whole endpoint models with the schema's
 // type built once (see tfval.Codec).
-var endpointCodec = sync.OnceValue(func() *tfval.Codec[endpointModel] {
-	ctx := context.Background()
-	return tfval.NewCodec[endpointModel](ctx, endpointSchema(ctx).Type())
-})
+var endpointCodec = tfval.ResourceCodec[endpointModel](NewEndpointResource())
 
 func endpointSchema(ctx context.Context) schema.Schema {
 	modelAttrs := registryRefAttributes("the endpoint")

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/hashicorp/terraform-plugin-framework/attr"
 	"github.com/hashicorp/terraform-plugin-framework/attr/xattr"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
 	"github.com/hashicorp/terraform-plugin-framework/path"
+	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 )
 
@@ -20,7 +22,8 @@ import (
 // again for every call; a Codec builds the type once and converts each
 // attribute with its own type. The values are the framework's: each
 // attribute is read by its type's ValueFromTerraform and written by its
-// value's ToTerraformValue, as the framework does.
+// value's ToTerraformValue, as the framework does. As with the framework's
+// reflection, an embedded struct without a tfsdk tag holds attributes too.
 type Codec[M any] struct {
 	tfType tftypes.Object
 	fields []codecField
@@ -29,7 +32,7 @@ type Codec[M any] struct {
 
 type codecField struct {
 	name  string
-	index int
+	index []int // of the field in the model, through embedded structs
 	typ   attr.Type
 }
 
@@ -49,23 +52,37 @@ func NewCodec[M any](ctx context.Context, schemaType attr.Type) *Codec[M] {
 	attrTypes := withAttrs.AttributeTypes()
 	model := reflect.TypeFor[M]()
 	c := &Codec[M]{tfType: tfType, byName: map[string]codecField{}}
-	for i := range model.NumField() {
-		f := model.Field(i)
-		name := f.Tag.Get("tfsdk")
-		typ, ok := attrTypes[name]
-		if !ok {
-			panic(fmt.Sprintf("tfval.NewCodec: %s.%s (tfsdk:%q) is no attribute of the schema", model, f.Name, name))
-		}
-		if want := reflect.TypeOf(typ.ValueType(ctx)); f.Type != want {
-			panic(fmt.Sprintf("tfval.NewCodec: %s.%s is a %s, the attribute %q takes a %s", model, f.Name, f.Type, name, want))
-		}
-		c.fields = append(c.fields, codecField{name: name, index: i, typ: typ})
-		c.byName[name] = c.fields[len(c.fields)-1]
-	}
+	c.addFields(ctx, model, nil, attrTypes)
 	if len(c.fields) != len(attrTypes) {
 		panic(fmt.Sprintf("tfval.NewCodec: %s has %d fields for %d attributes", model, len(c.fields), len(attrTypes)))
 	}
 	return c
+}
+
+// addFields adds the fields of the struct type t, found at index in the
+// model, descending into embedded structs that have no tfsdk tag.
+func (c *Codec[M]) addFields(ctx context.Context, t reflect.Type, index []int, attrTypes map[string]attr.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		at := append(append([]int(nil), index...), i)
+		name, tagged := f.Tag.Lookup("tfsdk")
+		if f.Anonymous && !tagged && f.Type.Kind() == reflect.Struct {
+			c.addFields(ctx, f.Type, at, attrTypes)
+			continue
+		}
+		typ, ok := attrTypes[name]
+		if !ok {
+			panic(fmt.Sprintf("tfval.NewCodec: %s.%s (tfsdk:%q) is no attribute of the schema", t, f.Name, name))
+		}
+		if _, dup := c.byName[name]; dup {
+			panic(fmt.Sprintf("tfval.NewCodec: %s.%s: a second field for the attribute %q", t, f.Name, name))
+		}
+		if want := reflect.TypeOf(typ.ValueType(ctx)); f.Type != want {
+			panic(fmt.Sprintf("tfval.NewCodec: %s.%s is a %s, the attribute %q takes a %s", t, f.Name, f.Type, name, want))
+		}
+		c.fields = append(c.fields, codecField{name: name, index: at, typ: typ})
+		c.byName[name] = c.fields[len(c.fields)-1]
+	}
 }
 
 // Get reads raw, a known object of the schema's type, into m.
@@ -91,7 +108,7 @@ func (c *Codec[M]) Get(ctx context.Context, raw tftypes.Value, m *M) diag.Diagno
 			continue
 		}
 		d.Append(validate(ctx, f.name, v)...)
-		target.Field(f.index).Set(reflect.ValueOf(v))
+		target.FieldByIndex(f.index).Set(reflect.ValueOf(v))
 	}
 	return d
 }
@@ -101,7 +118,7 @@ func (c *Codec[M]) Value(ctx context.Context, m *M) (out tftypes.Value, d diag.D
 	source := reflect.ValueOf(m).Elem()
 	vals := make(map[string]tftypes.Value, len(c.fields))
 	for _, f := range c.fields {
-		v, _ := source.Field(f.index).Interface().(attr.Value)
+		v, _ := source.FieldByIndex(f.index).Interface().(attr.Value)
 		d.Append(validate(ctx, f.name, v)...)
 		tv, err := v.ToTerraformValue(ctx)
 		if err != nil {
@@ -129,8 +146,8 @@ func (c *Codec[M]) Value(ctx context.Context, m *M) (out tftypes.Value, d diag.D
 func (c *Codec[M]) Equal(a, b *M) bool {
 	va, vb := reflect.ValueOf(a).Elem(), reflect.ValueOf(b).Elem()
 	for _, f := range c.fields {
-		x, _ := va.Field(f.index).Interface().(attr.Value)
-		y, _ := vb.Field(f.index).Interface().(attr.Value)
+		x, _ := va.FieldByIndex(f.index).Interface().(attr.Value)
+		y, _ := vb.FieldByIndex(f.index).Interface().(attr.Value)
 		if !x.Equal(y) {
 			return false
 		}
@@ -217,4 +234,18 @@ func (c *Codec[M]) GetAttribute(ctx context.Context, raw tftypes.Value, name str
 	d.Append(validate(ctx, name, v)...)
 	to.Elem().Set(reflect.ValueOf(v))
 	return d
+}
+
+// ResourceCodec returns the function that gives the codec of model M for
+// r's schema, made on its first call.
+func ResourceCodec[M any](r resource.Resource) func() *Codec[M] {
+	return sync.OnceValue(func() *Codec[M] {
+		ctx := context.Background()
+		var resp resource.SchemaResponse
+		r.Schema(ctx, resource.SchemaRequest{}, &resp)
+		if resp.Diagnostics.HasError() {
+			panic(fmt.Sprintf("tfval.ResourceCodec: the schema of %T: %v", r, resp.Diagnostics))
+		}
+		return NewCodec[M](ctx, resp.Schema.Type())
+	})
 }

@@ -33,6 +33,12 @@ func TestNewCodecRefusesOtherModels(t *testing.T) {
 				Tags types.List   `tfsdk:"tags"`
 			}](ctx, codecType)
 		},
+		"two fields for one attribute": func() {
+			NewCodec[struct {
+				Name types.String `tfsdk:"name"`
+				codecModel
+			}](ctx, codecType)
+		},
 		"unknown attribute": func() {
 			NewCodec[struct {
 				Name types.String `tfsdk:"name"`
@@ -99,5 +105,40 @@ func TestCodecUpdate(t *testing.T) {
 	var back codecModel
 	if d := c.Get(ctx, raw, &back); d.HasError() || back.Name.ValueString() != "b" {
 		t.Fatalf("changed model: read back %+v (%v)", back, d)
+	}
+}
+
+type codecTags struct {
+	Tags types.Map `tfsdk:"tags"`
+}
+
+// An embedded struct without a tag holds attributes, as with the
+// framework's reflection.
+func TestCodecEmbeddedStruct(t *testing.T) {
+	ctx := context.Background()
+	type embedding struct {
+		Name types.String `tfsdk:"name"`
+		codecTags
+	}
+	c := NewCodec[embedding](ctx, codecType)
+	m := embedding{Name: types.StringValue("a"), codecTags: codecTags{Tags: types.MapValueMust(types.StringType, map[string]attr.Value{"k": types.StringValue("v")})}}
+	raw, d := c.Value(ctx, &m)
+	if d.HasError() {
+		t.Fatal(d)
+	}
+	want := tftypes.NewValue(codecType.TerraformType(ctx), map[string]tftypes.Value{
+		"name": tftypes.NewValue(tftypes.String, "a"),
+		"tags": tftypes.NewValue(tftypes.Map{ElementType: tftypes.String}, map[string]tftypes.Value{"k": tftypes.NewValue(tftypes.String, "v")}),
+	})
+	if !raw.Equal(want) {
+		t.Fatalf("value %s, want %s", raw, want)
+	}
+	var back embedding
+	if d := c.Get(ctx, raw, &back); d.HasError() || !c.Equal(&back, &m) || back.Tags.Elements()["k"] != types.StringValue("v") {
+		t.Fatalf("read back %+v (%v)", back, d)
+	}
+	var tags types.Map
+	if d := c.GetAttribute(ctx, raw, "tags", &tags); d.HasError() || !tags.Equal(m.Tags) {
+		t.Fatalf("tags %s (%v)", tags, d)
 	}
 }
