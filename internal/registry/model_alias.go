@@ -45,8 +45,7 @@ type modelAliasModel struct {
 	Timeouts  timeouts.Value `tfsdk:"timeouts"`
 }
 
-// modelAliasCodec reads and writes the resource's state with its schema's type
-// built once (see tfval.Codec).
+// modelAliasCodec reads and writes the resource's state (see tfval.Codec).
 var modelAliasCodec = tfval.ResourceCodec[modelAliasModel](NewModelAliasResource())
 
 const modelAliasKind = "model alias"

@@ -52,8 +52,7 @@ type modelVersionModel struct {
 	Timeouts                timeouts.Value `tfsdk:"timeouts"`
 }
 
-// modelVersionCodec reads and writes the resource's state with its schema's type
-// built once (see tfval.Codec).
+// modelVersionCodec reads and writes the resource's state (see tfval.Codec).
 var modelVersionCodec = tfval.ResourceCodec[modelVersionModel](NewModelVersionResource())
 
 // versionAttrs are the attributes of a version that both the resource and

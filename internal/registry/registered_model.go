@@ -52,8 +52,7 @@ type registeredModelModel struct {
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
-// registeredModelCodec reads and writes the resource's state with its schema's type
-// built once (see tfval.Codec).
+// registeredModelCodec reads and writes the resource's state (see tfval.Codec).
 var registeredModelCodec = tfval.ResourceCodec[registeredModelModel](NewRegisteredModelResource())
 
 const registeredModelKind = "registered model"

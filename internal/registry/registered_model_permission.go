@@ -47,8 +47,7 @@ type modelPermissionModel struct {
 	Timeouts   timeouts.Value `tfsdk:"timeouts"`
 }
 
-// modelPermissionCodec reads and writes the resource's state with its schema's type
-// built once (see tfval.Codec).
+// modelPermissionCodec reads and writes the resource's state (see tfval.Codec).
 var modelPermissionCodec = tfval.ResourceCodec[modelPermissionModel](NewModelPermissionResource())
 
 func (m modelPermissionModel) grant() mlflow.Grant {

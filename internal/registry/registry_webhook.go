@@ -60,8 +60,7 @@ type registryWebhookModel struct {
 	Timeouts             timeouts.Value `tfsdk:"timeouts"`
 }
 
-// registryWebhookCodec reads and writes the resource's state with its schema's type
-// built once (see tfval.Codec).
+// registryWebhookCodec reads and writes the resource's state (see tfval.Codec).
 var registryWebhookCodec = tfval.ResourceCodec[registryWebhookModel](NewRegistryWebhookResource())
 
 const registryWebhookKind = "registry webhook"
