@@ -9,6 +9,10 @@
 #   floor_w10/20/40  the same with 10, 20 or 40 more optional strings (null)
 #   floor_endpoint   mlops_endpoint's schema (93 attributes in 21 nested
 #                    objects, with its validators and plan modifiers)
+#   floor_bare       the same schema without validators, plan modifiers and
+#                    defaults: how much of floor_endpoint's cost is the
+#                    shape, which the interface fixes, and how much the
+#                    checks and modifiers the provider declares
 #
 # It shows which schemas can plan within a given multiple of terraform_data
 # at all, whatever their provider's code does.
@@ -39,11 +43,11 @@ export TF_CLI_CONFIG_FILE="$work/terraformrc"
 results="$work/results.jsonl"
 : >"$results"
 
-types=(terraform_data floor_min floor_w10 floor_w20 floor_w40 floor_endpoint)
+types=(terraform_data floor_min floor_w10 floor_w20 floor_w40 floor_bare floor_endpoint)
 for type in "${types[@]}"; do
   case "$type" in
     terraform_data) floor_endpoints_config "$work/$type" "$size" ;;
-    floor_endpoint) endpoints_config "$work/$type" "$size" floor_endpoint ;;
+    floor_endpoint | floor_bare) endpoints_config "$work/$type" "$size" "$type" ;;
     *) plugin_floor_config "$work/$type" "$size" "$type" ;;
   esac
 done
@@ -65,7 +69,7 @@ python3 - "$results" "$repeat" "$("$terraform" version | head -n 1)" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
 attrs = {"terraform_data": "4", "floor_min": "2", "floor_w10": "12", "floor_w20": "22", "floor_w40": "42",
-         "floor_endpoint": "93 in 21 objects"}
+         "floor_bare": "93, bare", "floor_endpoint": "93 in 21 objects"}
 plans = lambda w: [r for r in rows if r["workload"] == w and r["phase"].startswith("plan-")]
 cpu = lambda r: r["terraform_cpu_s"] + r.get("provider_cpu_s", 0.0)
 floor = plans("terraform_data")
