@@ -51,7 +51,15 @@ type run struct {
 	apply  *tfRun
 }
 
+// scenarios lists the faults in the order they run: the short suite's
+// (--short, in CI), then the rest.
 func scenarios(nEndpoints, nModels int) []scenario {
+	return append(shortScenarios(nEndpoints, nModels), longScenarios(nEndpoints, nModels)...)
+}
+
+// shortScenarios are the faults --short runs: a server killed under each
+// API, a burst of refusals, and Terraform killed mid-rollout.
+func shortScenarios(nEndpoints, nModels int) []scenario {
 	return []scenario{
 		{
 			name: "kube-apiserver restart", short: true, kind: "endpoints", n: nEndpoints,
@@ -86,6 +94,13 @@ func scenarios(nEndpoints, nModels int) []scenario {
 			},
 			verify: verifyRolledOut,
 		},
+	}
+}
+
+// longScenarios are the other faults: interrupts, throttling, latency,
+// resets and swallowed answers.
+func longScenarios(nEndpoints, nModels int) []scenario {
+	return []scenario{
 		{
 			name: "Terraform SIGINT mid-rollout", kind: "endpoints", n: 2, rollout: true, before: true,
 			fault: "Ctrl-C (SIGINT to Terraform and the provider) 2 s into a rollout step's bake, then applied again",
@@ -112,11 +127,8 @@ func scenarios(nEndpoints, nModels int) []scenario {
 		},
 		{
 			name: "MLflow latency", kind: "registry", n: nModels, proxy: "mlflow",
-			fault: "300 ms ± 100 ms added each way on every MLflow connection (toxic latency)",
-			toxics: []toxic{
-				{Name: "lat-up", Type: "latency", Stream: "upstream", Attributes: map[string]any{"latency": 300, "jitter": 100}},
-				{Name: "lat-down", Type: "latency", Stream: "downstream", Attributes: map[string]any{"latency": 300, "jitter": 100}},
-			},
+			fault:  "300 ms ± 100 ms added each way on every MLflow connection (toxic latency)",
+			toxics: latency(300, 100),
 		},
 		{
 			name: "MLflow resets after the answer", kind: "registry", n: nModels, proxy: "mlflow",
@@ -135,11 +147,8 @@ func scenarios(nEndpoints, nModels int) []scenario {
 		},
 		{
 			name: "kube-apiserver latency", kind: "endpoints", n: nEndpoints / 2, proxy: "kube",
-			fault: "200 ms ± 50 ms added each way on every kube-apiserver connection (toxic latency)",
-			toxics: []toxic{
-				{Name: "lat-up", Type: "latency", Stream: "upstream", Attributes: map[string]any{"latency": 200, "jitter": 50}},
-				{Name: "lat-down", Type: "latency", Stream: "downstream", Attributes: map[string]any{"latency": 200, "jitter": 50}},
-			},
+			fault:  "200 ms ± 50 ms added each way on every kube-apiserver connection (toxic latency)",
+			toxics: latency(200, 50),
 		},
 		{
 			name: "kube-apiserver resets", kind: "endpoints", n: nEndpoints / 2, proxy: "kube",
@@ -148,6 +157,14 @@ func scenarios(nEndpoints, nModels int) []scenario {
 				{Name: "reset", Type: "reset_peer", Stream: "downstream", Toxicity: 0.5, Attributes: map[string]any{"timeout": 2000}},
 			},
 		},
+	}
+}
+
+// latency adds ms ± jitter milliseconds each way on every connection.
+func latency(ms, jitter int) []toxic {
+	return []toxic{
+		{Name: "lat-up", Type: "latency", Stream: "upstream", Attributes: map[string]any{"latency": ms, "jitter": jitter}},
+		{Name: "lat-down", Type: "latency", Stream: "downstream", Attributes: map[string]any{"latency": ms, "jitter": jitter}},
 	}
 }
 
