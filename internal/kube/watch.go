@@ -157,71 +157,81 @@ func (f follower) send(u watchUpdate) bool {
 	}
 }
 
+// errRelist is a round that ended without a failure but wants a wait before
+// the next: the watch expired, or closed before any event (a proxy or
+// server that ends streams at once), where listing again at once would
+// LIST in a tight loop until the deadline.
+var errRelist = errors.New("the watch ended early; list again")
+
+// errThrottled is a request that client-go's rate limiter would send only
+// after ctx's deadline (see throttledPastDeadline).
+var errThrottled = errors.New("throttled past the deadline")
+
+// followRetries is how a follower waits between failed rounds: as the
+// client's retries do, for as long as ctx lasts.
+var followRetries = func() retrypkg.Policy { p := transientRetries; p.For = 0; return p }()
+
 func (f follower) run() {
-	ri := f.c.resource(f.q.GVR, f.q.Namespace)
-	opts := metav1.ListOptions{LabelSelector: f.q.LabelSelector, FieldSelector: f.q.FieldSelector}
-	failures := 0 // in a row; the wait after each grows as the client's retries do
+	again := func(err error) bool { return errors.Is(err, errRelist) || Transient(err) }
 	for f.ctx.Err() == nil {
-		list, err := ri.List(f.ctx, opts)
-		if err != nil {
-			if throttledPastDeadline(err) {
-				<-f.ctx.Done() // the wait ends with ctx, as if the request had been sent
-				return
-			}
-			if !Transient(err) {
-				f.send(watchUpdate{i: f.i, err: err})
-				return
-			}
-			f.unreachable.set(err)
-			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
-				return
-			}
-			failures++
-			continue
-		}
-		f.unreachable.set(nil)
-		if !f.send(watchUpdate{i: f.i, list: list.Items, listed: true}) {
+		// A round whose watch brought events succeeds: the next failure
+		// waits the shortest time again.
+		_, err := retrypkg.Do(f.ctx, followRetries, again, func() (struct{}, error) { return struct{}{}, f.round() })
+		switch {
+		case err == nil || f.ctx.Err() != nil:
+		case errors.Is(err, errThrottled):
+			<-f.ctx.Done() // the wait ends with ctx, as if the request had been sent
+		default:
+			f.send(watchUpdate{i: f.i, err: err})
 			return
-		}
-		wopts := opts
-		wopts.ResourceVersion = list.GetResourceVersion()
-		wopts.AllowWatchBookmarks = true
-		w, err := ri.Watch(f.ctx, wopts)
-		if err != nil {
-			if throttledPastDeadline(err) {
-				<-f.ctx.Done()
-				return
-			}
-			if !Transient(err) && !apierrors.IsGone(err) && !apierrors.IsResourceExpired(err) {
-				f.send(watchUpdate{i: f.i, err: err})
-				return
-			}
-			if Transient(err) {
-				f.unreachable.set(err)
-			}
-			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
-				return
-			}
-			failures++
-			continue
-		}
-		events, ok := f.forward(w)
-		if !ok {
-			return
-		}
-		// A watch that brought something was healthy: the next failure waits
-		// the shortest time again. One that closed with nothing (a proxy or
-		// server that ends streams at once) waits like a failure, or the
-		// follower would LIST in a tight loop until the deadline.
-		if events > 0 {
-			failures = 0
-		} else {
-			if !sleepCtx(f.ctx, transientRetries.Wait(failures)) {
-				return
-			}
-			failures++
 		}
 	}
+}
+
+// round lists the query, sends the list, and forwards the watch from its
+// resource version until the watch closes. It returns nil when the watch
+// brought events, errRelist when it brought none or had expired, ctx's
+// error when ctx ended, or the request's error (see failed).
+func (f follower) round() error {
+	ri := f.c.resource(f.q.GVR, f.q.Namespace)
+	opts := metav1.ListOptions{LabelSelector: f.q.LabelSelector, FieldSelector: f.q.FieldSelector}
+	list, err := ri.List(f.ctx, opts)
+	if err != nil {
+		return f.failed(err)
+	}
+	f.unreachable.set(nil)
+	if !f.send(watchUpdate{i: f.i, list: list.Items, listed: true}) {
+		return f.ctx.Err()
+	}
+	opts.ResourceVersion = list.GetResourceVersion()
+	opts.AllowWatchBookmarks = true
+	w, err := ri.Watch(f.ctx, opts)
+	switch {
+	case apierrors.IsGone(err) || apierrors.IsResourceExpired(err):
+		return errRelist
+	case err != nil:
+		return f.failed(err)
+	}
+	events, ok := f.forward(w)
+	switch {
+	case !ok:
+		return f.ctx.Err()
+	case events == 0:
+		return errRelist
+	}
+	return nil
+}
+
+// failed records a request's transient failure as the server's being
+// unreachable, and turns a throttled request into errThrottled.
+func (f follower) failed(err error) error {
+	if throttledPastDeadline(err) {
+		return errThrottled
+	}
+	if Transient(err) {
+		f.unreachable.set(err)
+	}
+	return err
 }
 
 // forward sends a watch's events until it closes (true: list again) or ctx
@@ -281,8 +291,6 @@ func Transient(err error) bool {
 	var oe *net.OpError
 	return errors.As(err, &oe)
 }
-
-func sleepCtx(ctx context.Context, d time.Duration) bool { return retrypkg.Sleep(ctx, d) == nil }
 
 // WaitFor watches one object until cond holds, the object is deleted
 // (gone), or ctx ends, and returns the last version seen. It survives an

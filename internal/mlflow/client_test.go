@@ -23,7 +23,8 @@ import (
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
 )
 
-// fastRetries keeps retry tests quick: waits of a millisecond or so.
+// testClient makes a client of url whose retries are quick: waits of a
+// millisecond or so.
 func testClient(t *testing.T, url string, mutate ...func(*Config)) *Client {
 	t.Helper()
 	cfg := Config{TrackingURI: url, MaxRetries: 3, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond}

@@ -48,7 +48,7 @@ type readiness struct {
 // keeps Ready True while old pods serve during a rolling update, so the
 // status alone says only whether something serves: Ready, and each canary
 // ready in status.canaryStatuses. (The wait for a change looks at the
-// Deployments and pods too: see waitStandard.)
+// Deployments and pods too: see servingReadiness.)
 func readinessOf(obj *unstructured.Unstructured) readiness {
 	knative := modeOf(obj) == ModeKnative
 	if knative {

@@ -86,7 +86,7 @@ func bakeStep(ctx context.Context, c *kube.Client, step endpointSpec, interval t
 		return obj, false, fmt.Sprintf("%s: %s", last.Reason, last.Message)
 	}
 	// Ready: bake, then check again.
-	if err := sleep(ctx, interval); err != nil {
+	if err := retry.Sleep(ctx, interval); err != nil {
 		return obj, false, fmt.Sprintf("the update timed out while baking: %v", err)
 	}
 	obj, rd, err := checkServing(ctx, c, step)
@@ -160,11 +160,4 @@ func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable 
 		return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it cannot become ready again: %s: %s.", uri, rd.Reason, rd.Message)
 	}
 	return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s).", uri)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return nil
-	}
-	return retry.Sleep(ctx, d)
 }
