@@ -128,8 +128,7 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ns, name := splitPipeline(cfg.Pipeline.ValueString(), a.data.Namespace)
-	id := ns + "/" + name
+	id := splitPipeline(cfg.Pipeline.ValueString(), a.data.Namespace)
 	params := tfval.StringMapOf(ctx, cfg.Parameters, &resp.Diagnostics)
 	timeout := DefaultRunTimeout
 	if !cfg.Timeout.IsNull() {
@@ -141,12 +140,12 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
-	tmpl, err := c.Get(ctx, pipelines.WorkflowTemplateGVR, ns, name)
+	tmpl, err := c.Get(ctx, pipelines.WorkflowTemplateGVR, id.Namespace, id.Name)
 	if err != nil {
 		if kube.IsObjectNotFound(err) {
 			resp.Diagnostics.AddAttributeError(path.Root("pipeline"), "Error running pipeline",
 				fmt.Sprintf("The pipeline %s does not exist: there is no WorkflowTemplate %q in namespace %q. "+
-					"Check `pipeline`, or create the pipeline (mlops_pipeline) before the action runs.", id, name, ns))
+					"Check `pipeline`, or create the pipeline (mlops_pipeline) before the action runs.", id, id.Name, id.Namespace))
 			return
 		}
 		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("reading the pipeline's WorkflowTemplate: %w", err))
@@ -155,21 +154,21 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 	spec, _, _ := unstructured.NestedMap(tmpl.Object, "spec")
 	steps := stepNames(spec)
 
-	run, err := submit(ctx, c, ns, name, params)
+	run, err := submit(ctx, c, id, params)
 	if err != nil {
 		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("submitting a run: %w", err))
 		return
 	}
-	runID := ns + "/" + run.GetName()
+	runID := kube.IDOf(run)
 	resp.SendProgress(action.InvokeProgressEvent{Message: fmt.Sprintf("Submitted run %s of pipeline %s", runID, id)})
 	if !cfg.Wait.IsNull() && !cfg.Wait.ValueBool() {
 		return
 	}
 
-	final, last, gone, err := watchRun(ctx, c, ns, run.GetName(), steps, resp)
+	final, last, gone, err := watchRun(ctx, c, runID, steps, resp)
 	switch {
 	case err != nil && errors.Is(err, ctx.Err()):
-		resp.Diagnostics.AddError("Error running pipeline", unfinishedDetail(err, timeout, runID, id, last, ns, run.GetName()))
+		resp.Diagnostics.AddError("Error running pipeline", unfinishedDetail(err, timeout, runID, id, last))
 		return
 	case err != nil:
 		diags.AddKubeError(&resp.Diagnostics, "running", runObject, id, fmt.Errorf("watching the run %s: %w", runID, err))
@@ -180,15 +179,15 @@ func (a *pipelineRunAction) Invoke(ctx context.Context, req action.InvokeRequest
 		return
 	}
 	if phase, _, _ := unstructured.NestedString(final.Object, "status", "phase"); phase != phaseSucceeded {
-		resp.Diagnostics.AddError("Pipeline run failed", failedDetail(final, phase, runID, id, ns, run.GetName()))
+		resp.Diagnostics.AddError("Pipeline run failed", failedDetail(final, phase, runID, id))
 	}
 }
 
 // watchRun follows the run until it finishes, reporting each change of its
 // progress; it returns the run as last seen and the last progress message.
-func watchRun(ctx context.Context, c *kube.Client, ns, name string, steps []string, resp *action.InvokeResponse) (*unstructured.Unstructured, string, bool, error) {
+func watchRun(ctx context.Context, c *kube.Client, run kube.ID, steps []string, resp *action.InvokeResponse) (*unstructured.Unstructured, string, bool, error) {
 	last := ""
-	final, gone, err := c.WaitFor(ctx, WorkflowGVR, ns, name, func(wf *unstructured.Unstructured) (bool, error) {
+	final, gone, err := c.WaitFor(ctx, WorkflowGVR, run.Namespace, run.Name, func(wf *unstructured.Unstructured) (bool, error) {
 		if msg := progress(wf, steps); msg != last {
 			last = msg
 			resp.SendProgress(action.InvokeProgressEvent{Message: msg})
@@ -201,7 +200,7 @@ func watchRun(ctx context.Context, c *kube.Client, ns, name string, steps []stri
 
 // unfinishedDetail says that a run did not finish in time (or the action
 // was cancelled), and how to follow or stop it.
-func unfinishedDetail(err error, timeout time.Duration, runID, id, last, ns, name string) string {
+func unfinishedDetail(err error, timeout time.Duration, runID, id kube.ID, last string) string {
 	state := last
 	if state == "" {
 		state = "not read yet"
@@ -212,12 +211,12 @@ func unfinishedDetail(err error, timeout time.Duration, runID, id, last, ns, nam
 	}
 	return fmt.Sprintf("The run %s of pipeline %s %s (last seen: %s). It goes on in the cluster: "+
 		"follow it with `kubectl get workflow -n %s %s`, or stop it with `argo stop -n %s %s`.%s\n\n%v",
-		runID, id, why, state, ns, name, ns, name, advice, err)
+		runID, id, why, state, runID.Namespace, runID.Name, runID.Namespace, runID.Name, advice, err)
 }
 
 // failedDetail says how a run ended that did not succeed: its failed steps
 // with their messages, Argo's message, and where to look.
-func failedDetail(final *unstructured.Unstructured, phase, runID, id, ns, name string) string {
+func failedDetail(final *unstructured.Unstructured, phase string, runID, id kube.ID) string {
 	failed, runMsg := failure(final)
 	var b strings.Builder
 	switch len(failed) {
@@ -234,7 +233,7 @@ func failedDetail(final *unstructured.Unstructured, phase, runID, id, ns, name s
 	if runMsg != "" && (len(failed) == 0 || !strings.Contains(b.String(), runMsg)) {
 		fmt.Fprintf(&b, "\n\nArgo said: %s", runMsg)
 	}
-	fmt.Fprintf(&b, "\n\nThe run's steps and logs: `kubectl get workflow -n %s %s -o yaml`, `argo logs -n %s %s`.", ns, name, ns, name)
+	fmt.Fprintf(&b, "\n\nThe run's steps and logs: `kubectl get workflow -n %s %s -o yaml`, `argo logs -n %s %s`.", runID.Namespace, runID.Name, runID.Namespace, runID.Name)
 	return b.String()
 }
 
@@ -245,15 +244,15 @@ var runObject = diags.KubeObject{Kind: "pipeline", APIKind: "Workflow of the pip
 // submit creates the run, as `argo submit --from workflowtemplate/<name>`
 // does. A create is not idempotent (each makes a run), so it is retried only
 // when the API server cannot have acted on it: a refused connection or 429.
-func submit(ctx context.Context, c *kube.Client, ns, name string, params map[string]string) (*unstructured.Unstructured, error) {
-	spec := map[string]any{"workflowTemplateRef": map[string]any{"name": name}}
+func submit(ctx context.Context, c *kube.Client, pipeline kube.ID, params map[string]string) (*unstructured.Unstructured, error) {
+	spec := map[string]any{"workflowTemplateRef": map[string]any{"name": pipeline.Name}}
 	if len(params) > 0 {
 		spec["arguments"] = map[string]any{"parameters": pipelines.Parameters(params)}
 	}
 	run := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
 		"metadata": map[string]any{
-			"generateName": name + "-", "namespace": ns,
+			"generateName": pipeline.Name + "-", "namespace": pipeline.Namespace,
 			"annotations": map[string]any{AnnotationSubmittedBy: submittedBy},
 		},
 		"spec": spec,
@@ -271,11 +270,11 @@ var submitRetries = retry.Policy{First: 200 * time.Millisecond, Max: 5 * time.Se
 
 // splitPipeline reads `<namespace>/<name>`, or a name alone in the default
 // namespace.
-func splitPipeline(ref, defaultNamespace string) (ns, name string) {
+func splitPipeline(ref, defaultNamespace string) kube.ID {
 	if ns, name, ok := strings.Cut(ref, "/"); ok {
-		return ns, name
+		return kube.ID{Namespace: ns, Name: name}
 	}
-	return defaultNamespace, ref
+	return kube.ID{Namespace: defaultNamespace, Name: ref}
 }
 
 // pipelineRefProblem returns why ref cannot name a pipeline, or "".

@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 )
 
 // workflow builds a run named "run-x" in phase with the given nodes, as
@@ -135,13 +137,12 @@ func TestFailure(t *testing.T) {
 }
 
 func TestPipelineRef(t *testing.T) {
-	for ref, want := range map[string][2]string{
-		"ml/churn": {"ml", "churn"},
-		"churn":    {"default-ns", "churn"},
+	for ref, want := range map[string]kube.ID{
+		"ml/churn": {Namespace: "ml", Name: "churn"},
+		"churn":    {Namespace: "default-ns", Name: "churn"},
 	} {
-		ns, name := splitPipeline(ref, "default-ns")
-		if ns != want[0] || name != want[1] {
-			t.Errorf("%q: got %s/%s", ref, ns, name)
+		if got := splitPipeline(ref, "default-ns"); got != want {
+			t.Errorf("%q: got %+v", ref, got)
 		}
 		if p := pipelineRefProblem(ref); p != "" {
 			t.Errorf("%q: %s", ref, p)

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
@@ -95,8 +96,16 @@ type KubeObject struct {
 }
 
 // AddKubeError adds an error for a failed Kubernetes call on object id,
-// with advice where the cause is known.
-func AddKubeError(d *diag.Diagnostics, action string, o KubeObject, id string, err error) {
+// with advice where the cause is known. A create that found the object
+// there already (kube.CheckAbsent) is an error on `name` that gives the
+// import command.
+func AddKubeError(d *diag.Diagnostics, action string, o KubeObject, id kube.ID, err error) {
+	var exists *kube.ExistsError
+	if errors.As(err, &exists) {
+		d.AddAttributeError(path.Root("name"), fmt.Sprintf("Error %s %s", action, o.Kind),
+			fmt.Sprintf("The %s %s exists already. Import the %s with `terraform import <address> %s`, or choose another name.", exists.Kind, exists.ID, o.Kind, id))
+		return
+	}
 	hint := ""
 	switch msg := err.Error(); {
 	case apierrors.IsNotFound(err) && strings.Contains(msg, "namespaces"):

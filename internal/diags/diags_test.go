@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/path"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 )
 
@@ -44,10 +46,26 @@ func TestAddKubeErrorAdvice(t *testing.T) {
 		apierrors.NewInvalid(schema.GroupKind{Kind: "InferenceService"}, "churn", nil):                                                       "refused the object",
 	} {
 		var d diag.Diagnostics
-		AddKubeError(&d, "creating", o, "ml/churn", err)
+		AddKubeError(&d, "creating", o, kube.ID{Namespace: "ml", Name: "churn"}, err)
 		if len(d) != 1 || d[0].Summary() != "Error creating endpoint" || !strings.Contains(d[0].Detail(), want) ||
-			!strings.Contains(d[0].Detail(), "Server said:") {
+			!strings.Contains(d[0].Detail(), "InferenceService ml/churn") || !strings.Contains(d[0].Detail(), "Server said:") {
 			t.Errorf("%v: %v", err, d)
 		}
+	}
+}
+
+// A create that finds its object there already (kube.CheckAbsent) is an
+// error on `name` that names what exists and gives the import command.
+func TestAddKubeErrorExists(t *testing.T) {
+	o := KubeObject{Kind: "pipeline", APIKind: "WorkflowTemplate or CronWorkflow"}
+	id := kube.ID{Namespace: "ml", Name: "retrain"}
+	var d diag.Diagnostics
+	AddKubeError(&d, "creating", o, id, fmt.Errorf("checking: %w", &kube.ExistsError{Kind: "CronWorkflow", ID: id}))
+	want := "The CronWorkflow ml/retrain exists already. Import the pipeline with `terraform import <address> ml/retrain`, or choose another name."
+	if len(d) != 1 || d[0].Summary() != "Error creating pipeline" || d[0].Detail() != want {
+		t.Fatalf("got %v", d)
+	}
+	if wp, ok := d[0].(diag.DiagnosticWithPath); !ok || !wp.Path().Equal(path.Root("name")) {
+		t.Errorf("the error is not on name: %v", d[0])
 	}
 }

@@ -254,6 +254,24 @@ func (c *Client) GetOptional(ctx context.Context, gvr schema.GroupVersionResourc
 	return obj, err
 }
 
+// CheckAbsent is the look before a create: nil when the object does not
+// exist, an *ExistsError when it does, else the Get's error.
+func (c *Client) CheckAbsent(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
+	obj, err := c.GetOptional(ctx, gvr, namespace, name)
+	if obj != nil {
+		return &ExistsError{Kind: obj.GetKind(), ID: IDOf(obj)}
+	}
+	return err
+}
+
+// ExistsError is an object that a create found there already.
+type ExistsError struct {
+	Kind string // the object's kind, such as "InferenceService"
+	ID   ID
+}
+
+func (e *ExistsError) Error() string { return fmt.Sprintf("the %s %s exists already", e.Kind, e.ID) }
+
 // Patch patches one object with the provider's field manager. Only a patch
 // that gives the same object when sent twice (a merge patch that sets
 // values) may be sent through it, since it is retried.
@@ -294,11 +312,7 @@ type StillThereError struct {
 }
 
 func (e *StillThereError) Error() string {
-	name := e.ID.String()
-	if e.ID.Namespace == "" {
-		name = e.ID.Name // cluster-scoped
-	}
-	msg := fmt.Sprintf("the %s %s was deleted but is still there", e.Resource, name)
+	msg := fmt.Sprintf("the %s %s was deleted but is still there", e.Resource, e.ID)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}

@@ -4,15 +4,29 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// ID names a namespaced object as `<namespace>/<name>`: the import ID and
-// the identity of the provider's Kubernetes resources, and how their
-// messages name them.
+// ID names a namespaced object as `<namespace>/<name>`: the import ID, the
+// `id` attribute and the identity of the provider's Kubernetes resources,
+// and how their messages name them. A cluster-scoped object has no
+// namespace and is named by its name alone.
 type ID struct{ Namespace, Name string }
 
-// String formats the ID: `<namespace>/<name>`.
-func (id ID) String() string { return id.Namespace + "/" + id.Name }
+// String formats the ID: `<namespace>/<name>`, or `<name>` without a
+// namespace.
+func (id ID) String() string {
+	if id.Namespace == "" {
+		return id.Name
+	}
+	return id.Namespace + "/" + id.Name
+}
+
+// IDOf is the ID of an object.
+func IDOf(obj metav1.Object) ID {
+	return ID{Namespace: obj.GetNamespace(), Name: obj.GetName()}
+}
 
 // ParseID parses `<namespace>/<name>`. It returns the ID and "", or a
 // problem (a diagnostic's detail) that names the format for typeName, gives

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"github.com/hashicorp/terraform-plugin-framework/types"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -92,7 +91,7 @@ func (r *pipelineResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		plan.Namespace = types.StringValue(r.data.Namespace)
 	}
 	if !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
-		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
+		plan.ID = types.StringValue(kube.ID{Namespace: plan.Namespace.ValueString(), Name: plan.Name.ValueString()}.String())
 		plan.WorkflowTemplate = plan.Name
 		if plan.Schedule.IsNull() {
 			plan.CronWorkflow = types.StringNull()
@@ -144,16 +143,12 @@ func (r *pipelineResource) write(ctx context.Context, op diags.Op, get, set func
 // createObjects creates the objects of a new pipeline, after checking that none
 // of them exists.
 func createObjects(ctx context.Context, c *kube.Client, p pipelineSpec, plan *pipelineModel, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
-	id := p.Namespace + "/" + p.Name
+	id := p.id()
 	for _, gvr := range []schema.GroupVersionResource{WorkflowTemplateGVR, CronWorkflowGVR, EventBindingGVR} {
 		if (gvr == CronWorkflowGVR && p.Schedule == nil) || (gvr == EventBindingGVR && p.Trigger == nil) {
 			continue
 		}
-		if _, err := c.Get(ctx, gvr, p.Namespace, p.Name); err == nil {
-			d.AddAttributeError(path.Root("name"), "Error creating pipeline",
-				fmt.Sprintf("A %s named %s exists already. Import the pipeline with `terraform import <address> %s`, or choose another name.", gvr.Resource, id, id))
-			return
-		} else if !kube.IsNotFound(err) {
+		if err := c.CheckAbsent(ctx, gvr, p.Namespace, p.Name); err != nil {
 			addKubeError(d, "creating", id, err)
 			return
 		}
@@ -194,22 +189,23 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 		return
 	}
 
-	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
+	ns, name := id.Namespace, id.Name
 	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, ns, name)
 	if kube.IsNotFound(err) {
-		diags.AddNotFoundWarning(&resp.Diagnostics, pipelineKind, ns+"/"+name)
+		diags.AddNotFoundWarning(&resp.Diagnostics, pipelineKind, id.String())
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		addKubeError(&resp.Diagnostics, "reading", ns+"/"+name, err)
+		addKubeError(&resp.Diagnostics, "reading", id, err)
 		return
 	}
 	// The CronWorkflow is read when the state has a schedule, and on import.
 	var cron *unstructured.Unstructured
 	if !state.Schedule.IsNull() || state.WorkflowTemplate.IsNull() {
 		if cron, err = c.GetOptional(ctx, CronWorkflowGVR, ns, name); err != nil {
-			addKubeError(&resp.Diagnostics, "reading the schedule of", ns+"/"+name, err)
+			addKubeError(&resp.Diagnostics, "reading the schedule of", id, err)
 			return
 		}
 	}
@@ -217,7 +213,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	var binding *unstructured.Unstructured
 	if !state.Trigger.IsNull() || state.WorkflowTemplate.IsNull() {
 		if binding, err = c.GetOptional(ctx, EventBindingGVR, ns, name); err != nil {
-			addKubeError(&resp.Diagnostics, "reading the trigger of", ns+"/"+name, err)
+			addKubeError(&resp.Diagnostics, "reading the trigger of", id, err)
 			return
 		}
 	}
@@ -233,7 +229,7 @@ func (r *pipelineResource) Update(ctx context.Context, req resource.UpdateReques
 // updateObjects applies every object of the pipeline from the plan (the plan is
 // the whole truth), and deletes a schedule or a trigger it no longer has.
 func updateObjects(ctx context.Context, c *kube.Client, p pipelineSpec, plan *pipelineModel, set func(context.Context, any) diag.Diagnostics, d *diag.Diagnostics) {
-	id := p.Namespace + "/" + p.Name
+	id := p.id()
 	tmpl, err := c.Apply(ctx, WorkflowTemplateGVR, p.workflowTemplate())
 	if err != nil {
 		addKubeError(d, "updating", id, err)
@@ -271,12 +267,12 @@ func (r *pipelineResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 
-	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
 	// The schedule and the trigger first, so that neither starts a run of a
 	// missing template.
 	for _, gvr := range []schema.GroupVersionResource{CronWorkflowGVR, EventBindingGVR, WorkflowTemplateGVR} {
-		if err := c.DeleteAndWait(ctx, gvr, ns, name); err != nil {
-			addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
+		if err := c.DeleteAndWait(ctx, gvr, id.Namespace, id.Name); err != nil {
+			addKubeError(&resp.Diagnostics, "deleting", id, err)
 			return
 		}
 	}
@@ -305,7 +301,7 @@ func (r *pipelineResource) ImportState(ctx context.Context, req resource.ImportS
 var argoObject = diags.KubeObject{Kind: pipelineKind, APIKind: "WorkflowTemplate or CronWorkflow",
 	Resources: "workflowtemplates and cronworkflows (argoproj.io)", Installed: "Argo Workflows"}
 
-func addKubeError(d *diag.Diagnostics, action, id string, err error) {
+func addKubeError(d *diag.Diagnostics, action string, id kube.ID, err error) {
 	diags.AddKubeError(d, action, argoObject, id, err)
 }
 

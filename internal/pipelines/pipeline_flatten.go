@@ -19,7 +19,7 @@ import (
 // cron is nil when there is no CronWorkflow.
 func flatten(ctx context.Context, tmpl, cron, binding *unstructured.Unstructured, m *pipelineModel, d *diag.Diagnostics) {
 	flattenTrigger(binding, m)
-	m.ID = types.StringValue(tmpl.GetNamespace() + "/" + tmpl.GetName())
+	m.ID = types.StringValue(kube.IDOf(tmpl).String())
 	m.Name = types.StringValue(tmpl.GetName())
 	m.Namespace = types.StringValue(tmpl.GetNamespace())
 	m.WorkflowTemplate = types.StringValue(tmpl.GetName())

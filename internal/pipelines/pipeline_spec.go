@@ -9,6 +9,7 @@ import (
 	"github.com/hashicorp/terraform-plugin-framework/types/basetypes"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 
@@ -83,6 +84,9 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 	}
 	return p
 }
+
+// id is the pipeline's ID, and its objects' name.
+func (p pipelineSpec) id() kube.ID { return kube.ID{Namespace: p.Namespace, Name: p.Name} }
 
 func (p pipelineSpec) metadata() map[string]any {
 	annotations := map[string]any{}

@@ -574,6 +574,44 @@ resource "mlops_pipeline" "test" {
 	})
 }
 
+// A create that finds one of the pipeline's objects there already (here
+// only a CronWorkflow, made outside Terraform) is refused on `name` with the
+// import command, before it creates any object.
+func TestAccPipeline_existsAlready(t *testing.T) {
+	ns := acctest.Namespace(t)
+	id := regexp.QuoteMeta(ns + "/orphan")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { acctest.PreCheckKube(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkPipelineDestroy(t),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				cron := &unstructured.Unstructured{Object: map[string]any{
+					"apiVersion": "argoproj.io/v1alpha1", "kind": "CronWorkflow", "metadata": map[string]any{"name": "orphan"},
+					"spec": map[string]any{"schedules": []any{"0 3 * * *"},
+						"workflowSpec": map[string]any{"workflowTemplateRef": map[string]any{"name": "orphan"}}},
+				}}
+				if _, err := acctest.Kube(t).Resource(pipelines.CronWorkflowGVR).Namespace(ns).Create(context.Background(), cron, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config: fmt.Sprintf(`
+resource "mlops_pipeline" "test" {
+  name      = "orphan"
+  namespace = %q
+  steps     = [{ name = "train", image = "busybox:1.36", command = ["true"] }]
+  schedule  = { cron = ["0 3 * * *"] }
+}
+`, ns),
+			ExpectError: regexp.MustCompile(`(?s)The CronWorkflow\s+` + id + `\s+exists\s+already\.\s+Import\s+the\s+pipeline\s+with\s+.terraform\s+import\s+<address>\s+` + id + `.`),
+		}},
+	})
+	_, err := acctest.Kube(t).Resource(pipelines.WorkflowTemplateGVR).Namespace(ns).Get(context.Background(), "orphan", metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("the refused create left a WorkflowTemplate (or it could not be read): %v", err)
+	}
+}
+
 // A CronWorkflow made before Argo 3.6 has the singular spec.schedule. Once a
 // pipeline takes it over, the legacy field is cleared: Argo refuses a
 // CronWorkflow with both (it logs a SpecError and stops scheduling it), so

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/terraform-plugin-framework/path"
+
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
 

@@ -14,7 +14,6 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-framework/datasource"
 	"github.com/hashicorp/terraform-plugin-framework/diag"
-	"github.com/hashicorp/terraform-plugin-framework/path"
 	"github.com/hashicorp/terraform-plugin-framework/resource"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -92,12 +91,8 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := spec.Namespace + "/" + spec.Name
-	if _, err := c.Get(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); err == nil {
-		resp.Diagnostics.AddAttributeError(path.Root("name"), "Error creating endpoint",
-			fmt.Sprintf("The InferenceService %s exists already. Import it with `terraform import <address> %s`, or choose another name.", id, id))
-		return
-	} else if !kube.IsNotFound(err) {
+	id := spec.id()
+	if err := c.CheckAbsent(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); err != nil {
 		addKubeError(&resp.Diagnostics, "creating", id, err)
 		return
 	}
@@ -163,15 +158,15 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 
 	prior := state
-	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
-	obj, err := c.Get(ctx, InferenceServiceGVR, ns, name)
+	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
+	obj, err := c.Get(ctx, InferenceServiceGVR, id.Namespace, id.Name)
 	if kube.IsNotFound(err) {
-		diags.AddNotFoundWarning(&resp.Diagnostics, endpointKind, ns+"/"+name)
+		diags.AddNotFoundWarning(&resp.Diagnostics, endpointKind, id.String())
 		resp.State.RemoveResource(ctx)
 		return
 	}
 	if err != nil {
-		addKubeError(&resp.Diagnostics, "reading", ns+"/"+name, err)
+		addKubeError(&resp.Diagnostics, "reading", id, err)
 		return
 	}
 	flatten(ctx, obj, &state, &resp.Diagnostics)
@@ -199,7 +194,7 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := want.Namespace + "/" + want.Name
+	id := want.id()
 	// The stable predictor keeps its name (a promoted canary's) and with it
 	// its Deployment: read it from the live object.
 	live, err := c.Get(ctx, InferenceServiceGVR, want.Namespace, want.Name)
@@ -271,16 +266,16 @@ func (r *endpointResource) Delete(ctx context.Context, req resource.DeleteReques
 		return
 	}
 
-	ns, name := state.Namespace.ValueString(), state.Name.ValueString()
+	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
 	var still *kube.StillThereError
-	if err := c.DeleteAndWait(ctx, InferenceServiceGVR, ns, name); errors.As(err, &still) {
-		detail := fmt.Sprintf("The InferenceService %s/%s was deleted but is still there: %v.", ns, name, still.Err)
+	if err := c.DeleteAndWait(ctx, InferenceServiceGVR, id.Namespace, id.Name); errors.As(err, &still) {
+		detail := fmt.Sprintf("The InferenceService %s was deleted but is still there: %v.", id, still.Err)
 		if f := still.Finalizers(); len(f) > 0 {
 			detail += fmt.Sprintf(" It waits for its finalizers %v: check that the KServe controller is running.", f)
 		}
 		resp.Diagnostics.AddError("Error deleting endpoint", detail+" Raise timeouts.delete if deletion is slow.")
 	} else if err != nil {
-		addKubeError(&resp.Diagnostics, "deleting", ns+"/"+name, err)
+		addKubeError(&resp.Diagnostics, "deleting", id, err)
 	}
 }
 
@@ -301,6 +296,6 @@ func modelChanged(a, b modelSpec) bool {
 var isvcObject = diags.KubeObject{Kind: endpointKind, APIKind: "InferenceService",
 	Resources: "inferenceservices.serving.kserve.io", Installed: "KServe"}
 
-func addKubeError(d *diag.Diagnostics, action, id string, err error) {
+func addKubeError(d *diag.Diagnostics, action string, id kube.ID, err error) {
 	diags.AddKubeError(d, action, isvcObject, id, err)
 }

@@ -87,25 +87,24 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	ns := m.Namespace.ValueString()
+	id := kube.ID{Namespace: m.Namespace.ValueString(), Name: m.Name.ValueString()}
 	if m.Namespace.IsNull() || m.Namespace.IsUnknown() {
-		ns = d.data.Namespace
+		id.Namespace = d.data.Namespace
 	}
-	name := m.Name.ValueString()
-	obj, err := c.Get(ctx, InferenceServiceGVR, ns, name)
+	obj, err := c.Get(ctx, InferenceServiceGVR, id.Namespace, id.Name)
 	if err != nil {
 		if kube.IsNotFound(err) {
-			resp.Diagnostics.AddError("Error reading endpoint", "The InferenceService "+ns+"/"+name+" does not exist.")
+			resp.Diagnostics.AddError("Error reading endpoint", "The InferenceService "+id.String()+" does not exist.")
 			return
 		}
-		addKubeError(&resp.Diagnostics, "reading", ns+"/"+name, err)
+		addKubeError(&resp.Diagnostics, "reading", id, err)
 		return
 	}
 	live := fromObject(obj)
 	var st endpointModel
 	flattenStatus(obj, &st)
-	m.ID = types.StringValue(ns + "/" + name)
-	m.Namespace = types.StringValue(ns)
+	m.ID = types.StringValue(id.String())
+	m.Namespace = types.StringValue(id.Namespace)
 	m.DeploymentMode = types.StringValue(live.Mode)
 	m.RegisteredModel = tfval.OptString(live.Model.Ref.RegisteredModel)
 	m.ModelVersion = tfval.OptString(live.Model.Ref.ResolvedVersion)

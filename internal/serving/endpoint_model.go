@@ -85,7 +85,7 @@ func flatten(ctx context.Context, obj *unstructured.Unstructured, m *endpointMod
 	live := fromOwnedObject(obj, fields)
 	splitAutoscalerClass(&live, m.Annotations)
 	owned := ownedFields(fields)
-	m.ID = types.StringValue(live.Namespace + "/" + live.Name)
+	m.ID = types.StringValue(live.id().String())
 	m.Name = types.StringValue(live.Name)
 	m.Namespace = types.StringValue(live.Namespace)
 	m.DeploymentMode = types.StringValue(live.Mode)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/conns"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
@@ -75,7 +76,7 @@ func (r *endpointResource) ModifyPlan(ctx context.Context, req resource.ModifyPl
 		}
 	}
 	if state == nil && !plan.Name.IsUnknown() && !plan.Namespace.IsUnknown() {
-		plan.ID = types.StringValue(plan.Namespace.ValueString() + "/" + plan.Name.ValueString())
+		plan.ID = types.StringValue(kube.ID{Namespace: plan.Namespace.ValueString(), Name: plan.Name.ValueString()}.String())
 	}
 	// resp.Plan holds the proposed plan: written only when it changed.
 	resp.Diagnostics.Append(codec.Update(ctx, &proposed, &plan, &resp.Plan.Raw)...)

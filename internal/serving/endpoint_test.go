@@ -340,6 +340,41 @@ func TestAccEndpoint_disappears(t *testing.T) {
 	})
 }
 
+// A create whose InferenceService exists already (made outside Terraform)
+// is refused on `name` with the import command, and leaves that object as
+// it was.
+func TestAccEndpoint_existsAlready(t *testing.T) {
+	ns := acctest.Namespace(t)
+	isvcs := acctest.Kube(t).Resource(serving.InferenceServiceGVR).Namespace(ns)
+	id := regexp.QuoteMeta(ns + "/taken")
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{{
+			PreConfig: func() {
+				isvc := &unstructured.Unstructured{Object: map[string]any{
+					"apiVersion": "serving.kserve.io/v1beta1", "kind": "InferenceService", "metadata": map[string]any{"name": "taken"},
+					"spec": map[string]any{"predictor": map[string]any{"model": map[string]any{
+						"modelFormat": map[string]any{"name": "sklearn"}, "storageUri": "s3://models/taken/1"}}},
+				}}
+				if _, err := isvcs.Create(context.Background(), isvc, metav1.CreateOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			},
+			Config:      storageEndpoint(ns, "taken", "s3://models/taken/2", ""),
+			ExpectError: regexp.MustCompile(`(?s)The InferenceService\s+` + id + `\s+exists\s+already\.\s+Import\s+the\s+endpoint\s+with\s+.terraform\s+import\s+<address>\s+` + id + `.`),
+		}},
+	})
+	obj, err := isvcs.Get(context.Background(), "taken", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uri, _, _ := unstructured.NestedString(obj.Object, "spec", "predictor", "model", "storageUri"); uri != "s3://models/taken/1" {
+		t.Errorf("the refused create changed the InferenceService: it serves %q", uri)
+	}
+}
+
 // A static canary at 10%, in Standard mode (spec.canary) and in Knative
 // mode (canaryTrafficPercent).
 func TestAccEndpoint_canary(t *testing.T) {

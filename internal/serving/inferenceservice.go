@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
@@ -150,6 +151,9 @@ func digest(s string) string {
 	sum := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(sum[:8])
 }
+
+// id is the InferenceService's ID.
+func (e endpointSpec) id() kube.ID { return kube.ID{Namespace: e.Namespace, Name: e.Name} }
 
 // canaryName is the Standard canary's predictor name: derived from what it
 // serves, so that each new model gets its own Deployment

@@ -22,7 +22,7 @@ import (
 // whether the rollout failed.
 func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, want endpointSpec, steps []int64,
 	interval time.Duration, d *diag.Diagnostics) (*unstructured.Unstructured, bool) {
-	id := want.Namespace + "/" + want.Name
+	id := want.id()
 	// Everything but the model comes from the new configuration.
 	stable := want
 	stable.Model = prior.Model
@@ -108,7 +108,7 @@ func bakeStep(ctx context.Context, c *kube.Client, step endpointSpec, interval t
 // new image of the same model updates the stable predictor instead, whose
 // pods KServe then replaces.
 func (r *endpointResource) promote(ctx context.Context, c *kube.Client, prior, want endpointSpec, d *diag.Diagnostics) (*unstructured.Unstructured, bool) {
-	id := want.Namespace + "/" + want.Name
+	id := want.id()
 	if want.Mode != ModeKnative && want.Model.StorageURI != prior.Model.StorageURI {
 		want.PredictorName = withCanary(prior, want, want.CanaryPercent).canaryName()
 	}

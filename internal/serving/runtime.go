@@ -77,7 +77,7 @@ func (r *runtimeResource) ModifyPlan(ctx context.Context, req resource.ModifyPla
 		plan.Namespace = types.StringValue(r.data.Namespace)
 	}
 	if req.State.Raw.IsNull() && !plan.Name.IsUnknown() {
-		plan.ID = types.StringValue(runtimeID(plan.Namespace.ValueString(), plan.Name.ValueString()))
+		plan.ID = types.StringValue(kube.ID{Namespace: plan.Namespace.ValueString(), Name: plan.Name.ValueString()}.String())
 	}
 	resp.Diagnostics.Append(resp.Plan.Set(ctx, &plan)...)
 }
@@ -109,11 +109,7 @@ func (r *runtimeResource) write(ctx context.Context, op diags.Op, get, set func(
 		return
 	}
 	if op == diags.Create {
-		if _, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name); err == nil {
-			d.AddAttributeError(path.Root("name"), "Error creating serving runtime",
-				fmt.Sprintf("The %s %s exists already. Import it with `terraform import <address> %s`, or choose another name.", runtimeObject(spec).APIKind, spec.id(), spec.id()))
-			return
-		} else if !kube.IsNotFound(err) {
+		if err := c.CheckAbsent(ctx, spec.gvr(), spec.Namespace, spec.Name); err != nil {
 			diags.AddKubeError(d, "creating", runtimeObject(spec), spec.id(), err)
 			return
 		}
@@ -142,7 +138,7 @@ func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, re
 	}
 	obj, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name)
 	if kube.IsNotFound(err) {
-		diags.AddNotFoundWarning(&resp.Diagnostics, runtimeKind, spec.id())
+		diags.AddNotFoundWarning(&resp.Diagnostics, runtimeKind, spec.id().String())
 		resp.State.RemoveResource(ctx)
 		return
 	}
@@ -180,7 +176,7 @@ func (r *runtimeResource) Delete(ctx context.Context, req resource.DeleteRequest
 func (r *runtimeResource) ImportState(ctx context.Context, req resource.ImportStateRequest, resp *resource.ImportStateResponse) {
 	importID := req.ID
 	if v, ok := runtimeIdentity.Values(ctx, req, &resp.Diagnostics); ok {
-		importID = runtimeID(v["namespace"], v["name"])
+		importID = kube.ID{Namespace: v["namespace"], Name: v["name"]}.String()
 	}
 	ns, name, problem := parseRuntimeID(importID)
 	if problem != "" {
@@ -193,14 +189,6 @@ func (r *runtimeResource) ImportState(ctx context.Context, req resource.ImportSt
 	if ns != "" {
 		resp.Diagnostics.Append(resp.State.SetAttribute(ctx, path.Root("namespace"), ns)...)
 	}
-}
-
-// runtimeID is `<namespace>/<name>`, or `<name>` when cluster-wide.
-func runtimeID(namespace, name string) string {
-	if namespace == "" {
-		return name
-	}
-	return kube.ID{Namespace: namespace, Name: name}.String()
 }
 
 // parseRuntimeID parses mlops_serving_runtime's import ID.

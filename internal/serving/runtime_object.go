@@ -37,7 +37,7 @@ func (s runtimeSpec) gvr() schema.GroupVersionResource {
 	return ServingRuntimeGVR
 }
 
-func (s runtimeSpec) id() string { return runtimeID(s.Namespace, s.Name) }
+func (s runtimeSpec) id() kube.ID { return kube.ID{Namespace: s.Namespace, Name: s.Name} }
 
 // toObject renders the runtime to server-side apply.
 func (s runtimeSpec) toObject() *unstructured.Unstructured {
@@ -120,7 +120,7 @@ func expandRuntime(ctx context.Context, m runtimeModel, d *diag.Diagnostics) run
 
 // flattenRuntime copies the live runtime into m.
 func flattenRuntime(ctx context.Context, s runtimeSpec, m *runtimeModel, d *diag.Diagnostics) {
-	m.ID = types.StringValue(s.id())
+	m.ID = types.StringValue(s.id().String())
 	m.Name = types.StringValue(s.Name)
 	m.ClusterWide = types.BoolValue(s.Namespace == "")
 	m.Namespace = tfval.OptString(s.Namespace)

@@ -42,11 +42,11 @@ var (
 // says so; the endpoint records it, and the next plan resumes the wait.
 func (r *endpointResource) waitReady(ctx context.Context, c *kube.Client, spec endpointSpec, op diags.Op, d *diag.Diagnostics) (last *unstructured.Unstructured, unconfirmed bool) {
 	action := op.Verb()
-	id := spec.Namespace + "/" + spec.Name
+	id := spec.id()
 	last, rd, gone, err := waitServing(ctx, c, spec)
 	switch {
 	case op == diags.Create && diags.Unconfirmed(err):
-		diags.AddCreatedUnconfirmed(d, "Endpoint created, readiness not confirmed", "InferenceService", id, "the wait for it to become ready", err,
+		diags.AddCreatedUnconfirmed(d, "Endpoint created, readiness not confirmed", "InferenceService", id.String(), "the wait for it to become ready", err,
 			"The next plan shows `ready` changing, and applying it resumes the wait; check the cluster's API server (and raise timeouts.create if it restarts slowly).")
 		return last, true
 	case gone:
