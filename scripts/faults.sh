@@ -22,7 +22,7 @@
 # or the reused cluster's folder), all through scripts/stack.sh, and stops them
 # at the end. Its configurations, states and logs (Terraform's, the provider's
 # at WARN) are kept under .run/faults/<scenario>/. The driver is
-# cmd/mlops-faults (test infrastructure).
+# internal/testinfra/cmd/mlops-faults (test infrastructure).
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 start=$(date +%s)
@@ -48,9 +48,9 @@ rm -rf "$work"; mkdir -p "$work/provider"
 log "installing tools (cached under .tools/)"
 terraform=$("$ROOT/scripts/install-terraform.sh")
 
-log "building the provider and the driver (cmd/mlops-faults)"
+log "building the provider and the driver (internal/testinfra/cmd/mlops-faults)"
 go build -o "$work/provider/terraform-provider-mlops" .
-go build -o "$work/mlops-faults" ./cmd/mlops-faults
+go build -o "$work/mlops-faults" ./internal/testinfra/cmd/mlops-faults
 cat >"$work/terraformrc" <<CFG
 provider_installation {
   dev_overrides { "mlopsprovider/mlops" = "$work/provider" }

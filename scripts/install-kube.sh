@@ -20,5 +20,5 @@ for i in "${!pids[@]}"; do
 done
 [ "$failed" = 0 ] || exit 1
 log "building the project's cluster tools (mlops-cluster, mlops-standin)"
-go build -o "$TOOLS_BIN/mlops-cluster" "$ROOT/cmd/mlops-cluster" >&2
-go build -o "$TOOLS_BIN/mlops-standin" "$ROOT/cmd/mlops-standin" >&2
+go build -o "$TOOLS_BIN/mlops-cluster" "$ROOT/internal/testinfra/cmd/mlops-cluster" >&2
+go build -o "$TOOLS_BIN/mlops-standin" "$ROOT/internal/testinfra/cmd/mlops-standin" >&2

@@ -15,8 +15,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-go/tftypes"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 // statusProxy sits in front of the real MLflow server and, for one version,

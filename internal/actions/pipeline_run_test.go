@@ -15,9 +15,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/actions"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 // submitted matches the first progress message and captures the run's name.

@@ -34,7 +34,7 @@ type protoServer struct {
 	schemas *tfprotov6.GetProviderSchemaResponse
 }
 
-// newServer builds the protocol server as internal/acctest does and reads
+// newServer builds the protocol server as internal/testinfra/acctest does and reads
 // its schemas.
 func newServer(t *testing.T) *protoServer {
 	t.Helper()

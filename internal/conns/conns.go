@@ -1,7 +1,9 @@
 // Package conns holds what the provider hands to its resources and data
 // sources: the settings of each backend and the clients built from them.
 // Clients are built once per provider instance, on first use, so that a
-// user of one backend never needs the other backend's settings.
+// user of one backend never needs the other backend's settings. Begin
+// (begin.go) starts every resource operation: it reads the model and
+// bounds the context by the operation's timeout.
 //
 // It imports kube and mlflow.
 package conns

@@ -1,6 +1,10 @@
-// Package mlflow is a client for the MLflow Model Registry REST API
-// (/api/2.0/mlflow/...). It speaks to open-source MLflow 2.x and 3.x and to
-// any server that implements the same API.
+// Package mlflow is a client for the MLflow REST API (/api/2.0/mlflow/...)
+// as the provider needs it: the Model Registry (registered models,
+// versions, aliases: registry.go, with the checked creates of
+// create_checked.go), registry webhooks (webhooks.go), the authentication
+// app's users and model permissions (permissions.go), and logged models
+// and the lineage of runs (lineage.go). It speaks to open-source MLflow 2.x
+// and 3.x and to any server that implements the same API.
 //
 // Requests are retried with exponential backoff and jitter on 408, 429 and
 // 5xx answers and on connection errors, honouring Retry-After, up to

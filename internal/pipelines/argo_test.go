@@ -20,8 +20,8 @@ import (
 
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 // Helpers that ask Argo's own server and controller about a pipeline.

@@ -21,8 +21,8 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/pipelines"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 const plAddr = "mlops_pipeline.test"

@@ -1,14 +1,20 @@
 // Package protocol holds the provider's protocol-6 server as Terraform is
-// served it: the framework's server for internal/provider behind a wrapper
-// that adjusts diagnostics (numbers no 64-bit integer holds, errors inside
-// nested attributes) and passes every other RPC through, and
-// QuietUnreadSDKLogs, which main.go calls before serving.
+// served it, and what main.go sets up before serving it:
+//
+//   - server.go: the framework's server for internal/provider behind a
+//     wrapper that adjusts diagnostics (numbers no 64-bit integer holds,
+//     errors inside nested attributes) and passes every other RPC through;
+//   - detach.go: each call's context is handed to the framework detached,
+//     so that the framework does not keep the call's context chain alive;
+//   - gc.go: TuneGC, the garbage collector's setting for the process;
+//   - sdklogs.go: QuietUnreadSDKLogs.
 //
 // It may import internal/provider (to build the framework's server), the
 // framework's providerserver, terraform-plugin-go and terraform-plugin-log;
 // nothing else of this module. internal/provider, and every package it
-// imports, must not import it: main.go, bench/profile, internal/acctest's
-// provider factories and the protocol-level tests do.
+// imports, must not import it: main.go, bench/profile,
+// internal/testinfra/acctest's provider factories and the protocol-level
+// tests do.
 package protocol
 
 import (

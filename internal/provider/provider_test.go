@@ -17,8 +17,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/statecheck"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/provider"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 func TestProviderSchema_secretsAreSensitive(t *testing.T) {

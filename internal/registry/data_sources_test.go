@@ -13,8 +13,8 @@ import (
 	"github.com/hashicorp/terraform-plugin-testing/terraform"
 	"github.com/hashicorp/terraform-plugin-testing/tfjsonpath"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/mlflow"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 // dataSourceFixture is a model with versions 1 and 2 (from different runs),

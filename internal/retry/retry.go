@@ -2,7 +2,7 @@
 // that ends with its context, and a bounded loop of tries with exponential
 // backoff, a cap on each wait, and limits on tries and total time. Every
 // retry loop and poll of the provider uses it, so that no other package
-// holds a timer. It imports nothing of the provider's.
+// holds a timer.
 //
 // It imports none of the provider's packages (the bottom floor).
 package retry

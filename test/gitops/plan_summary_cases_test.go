@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 // TestPlanSummaryCases runs plan_summary.py on plans that TestPlanSummary

@@ -16,7 +16,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mlopsprovider/terraform-provider-mlops/internal/acctest"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/testinfra/acctest"
 )
 
 const providerVersion = "0.1.0" // satisfies the example's constraint

@@ -3,7 +3,7 @@
 // do well. It applies manifests (upstream ones, read from the Go module
 // cache at install time, and the project's own under test/cluster), and
 // turns KServe's webhook manifests and ConfigMap into what a control plane
-// without in-cluster Services needs.
+// without in-cluster Services needs. It imports nothing of the provider's.
 package cluster
 
 import (

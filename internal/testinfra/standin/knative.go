@@ -19,6 +19,8 @@
 // and, per model, by its storage URI: a URI that contains "standin-fail"
 // never loads (ModelLoadFailed), one that contains "standin-slow" stays
 // loading (never ready).
+//
+// It imports nothing of the provider's.
 package standin
 
 import (

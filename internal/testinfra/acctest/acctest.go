@@ -4,6 +4,10 @@
 //
 // Acceptance tests run with TF_ACC=1 against the real servers that
 // scripts/test.sh starts; a missing server is a failure, never a skip.
+//
+// It is test infrastructure: only tests import it. It imports protocol (the
+// server Terraform is served) and mlflow (clients for changes made outside
+// Terraform).
 package acctest
 
 import (
