@@ -30,7 +30,7 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 
 	for i, percent := range steps {
 		step := withCanary(prior, want, percent)
-		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id, "step": i + 1, "percent": percent})
+		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id.String(), "step": i + 1, "percent": percent})
 
 		if _, err := c.Apply(ctx, InferenceServiceGVR, step.toObject()); err != nil {
 			addKubeError(d, "updating", id, err)
