@@ -91,60 +91,76 @@ func (r *endpointResource) Create(ctx context.Context, req resource.CreateReques
 	if resp.Diagnostics.HasError() {
 		return
 	}
-	id := spec.id()
+	// Find: a create makes a new object, it never takes one over.
 	if err := c.CheckAbsent(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); err != nil {
-		addKubeError(&resp.Diagnostics, "creating", id, err)
+		addKubeError(&resp.Diagnostics, "creating", spec.id(), err)
 		return
 	}
-
-	// In Knative mode a canary needs a rolled-out revision of the model
-	// first: serve the model alone, then add the canary.
-	steps := []endpointSpec{spec}
-	if spec.Canary != nil && spec.Mode == ModeKnative {
-		first := spec
-		first.Canary = nil
-		steps = []endpointSpec{first, spec}
-	}
+	// Act and wait, step by step; then flatten what the last step left.
+	steps := createSteps(spec)
 	var obj *unstructured.Unstructured
-	for i, s := range steps {
-		var err error
-		obj, err = c.Apply(ctx, InferenceServiceGVR, s.toObject())
-		if err != nil && i == 0 && kube.Transient(err) {
-			// The answer may be lost although the apply was made: it did
-			// not exist before, so if it exists now, this apply made it.
-			if got, gerr := c.Get(ctx, InferenceServiceGVR, spec.Namespace, spec.Name); gerr == nil {
-				obj, err = got, nil
-			}
-		}
-		if err != nil {
-			addKubeError(&resp.Diagnostics, "creating", id, err)
+	for i, step := range steps {
+		wait := plan.WaitForReady.ValueBool() || i < len(steps)-1
+		var ok bool
+		if obj, ok = r.createStep(ctx, c, step, i == 0, wait, &plan, resp); !ok {
 			return
-		}
-		if i == 0 {
-			// Record the object at once: whatever happens next, the state
-			// knows it, and a failed create leaves it tainted.
-			flatten(ctx, obj, &plan, &resp.Diagnostics)
-			resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-		}
-		if plan.WaitForReady.ValueBool() || i < len(steps)-1 {
-			var unconfirmed bool
-			obj, unconfirmed = r.waitReady(ctx, c, spec, diags.Create, &resp.Diagnostics)
-			if unconfirmed {
-				// Recorded, not failed: the next plan resumes the wait.
-				resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, []byte(`true`))...)
-				return
-			}
-			if resp.Diagnostics.HasError() {
-				if obj != nil {
-					flatten(ctx, obj, &plan, &resp.Diagnostics)
-					resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
-				}
-				return
-			}
 		}
 	}
 	flatten(ctx, obj, &plan, &resp.Diagnostics)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// createSteps are the objects a create applies in turn. In Knative mode a
+// canary needs a rolled-out revision of the model first: serve the model
+// alone, then add the canary.
+func createSteps(spec endpointSpec) []endpointSpec {
+	if spec.Canary == nil || spec.Mode != ModeKnative {
+		return []endpointSpec{spec}
+	}
+	first := spec
+	first.Canary = nil
+	return []endpointSpec{first, spec}
+}
+
+// createStep applies one step of a create and, when wait is set, waits for
+// the endpoint to be ready. The first step's object is recorded at once:
+// whatever happens next, the state knows it, and a failed create leaves it
+// tainted. It returns the object and false when the create ends here.
+func (r *endpointResource) createStep(ctx context.Context, c *kube.Client, step endpointSpec, first, wait bool,
+	plan *endpointModel, resp *resource.CreateResponse) (*unstructured.Unstructured, bool) {
+	obj, err := c.Apply(ctx, InferenceServiceGVR, step.toObject())
+	if err != nil && first && kube.Transient(err) {
+		// The answer may be lost although the apply was made: it did not
+		// exist before, so if it exists now, this apply made it.
+		if got, gerr := c.Get(ctx, InferenceServiceGVR, step.Namespace, step.Name); gerr == nil {
+			obj, err = got, nil
+		}
+	}
+	if err != nil {
+		addKubeError(&resp.Diagnostics, "creating", step.id(), err)
+		return nil, false
+	}
+	if first {
+		flatten(ctx, obj, plan, &resp.Diagnostics)
+		resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+	}
+	if !wait {
+		return obj, true
+	}
+	waited, unconfirmed := r.waitReady(ctx, c, step, diags.Create, &resp.Diagnostics)
+	switch {
+	case unconfirmed:
+		// Recorded, not failed: the next plan resumes the wait.
+		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, []byte(`true`))...)
+		return nil, false
+	case resp.Diagnostics.HasError():
+		if waited != nil {
+			flatten(ctx, waited, plan, &resp.Diagnostics)
+			resp.Diagnostics.Append(resp.State.Set(ctx, plan)...)
+		}
+		return nil, false
+	}
+	return waited, true
 }
 
 func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, resp *resource.ReadResponse) {
