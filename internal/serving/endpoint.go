@@ -211,8 +211,8 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 		return
 	}
 	id := want.id()
-	// The stable predictor keeps its name (a promoted canary's) and with it
-	// its Deployment: read it from the live object.
+	// Find: the stable predictor keeps its name (a promoted canary's) and
+	// with it its Deployment: read it from the live object.
 	live, err := c.Get(ctx, InferenceServiceGVR, want.Namespace, want.Name)
 	if err != nil {
 		addKubeError(&resp.Diagnostics, "updating", id, err)
@@ -222,19 +222,16 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 	prior.PredictorName = want.PredictorName
 	want.staleStatus = invalidSpec(live, false).Failed
 
+	// Act and wait: a new model with a rollout configured goes out step by
+	// step, anything else in one apply.
 	var obj *unstructured.Unstructured
 	if !plan.Rollout.IsNull() && modelChanged(prior.Model, want.Model) {
-		var rm rolloutModel
-		resp.Diagnostics.Append(tfval.As(ctx, plan.Rollout, &rm)...)
-		var steps []int64
-		resp.Diagnostics.Append(rm.Steps.ElementsAs(ctx, &steps, false)...)
-		interval, _ := time.ParseDuration(rm.Interval.ValueString())
+		steps, interval := rolloutSettings(ctx, plan.Rollout, &resp.Diagnostics)
 		if resp.Diagnostics.HasError() {
 			return
 		}
 		var failed bool
-		obj, failed = r.rollout(ctx, c, prior, want, steps, interval, &resp.Diagnostics)
-		if failed {
+		if obj, failed = r.rollout(ctx, c, prior, want, steps, interval, &resp.Diagnostics); failed {
 			// Traffic is back on the previous model: record what is served.
 			if obj != nil {
 				flatten(ctx, obj, &state, &resp.Diagnostics)
@@ -242,18 +239,8 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 			resp.Diagnostics.Append(resp.State.Set(ctx, &state)...)
 			return
 		}
-	} else {
-		var err error
-		obj, err = c.Apply(ctx, InferenceServiceGVR, want.toObject())
-		if err != nil {
-			addKubeError(&resp.Diagnostics, "updating", id, err)
-			return
-		}
-		if plan.WaitForReady.ValueBool() {
-			if waited, _ := r.waitReady(ctx, c, want, diags.Update, &resp.Diagnostics); waited != nil {
-				obj = waited
-			}
-		}
+	} else if obj = r.applyUpdate(ctx, c, want, plan.WaitForReady.ValueBool(), &resp.Diagnostics); obj == nil {
+		return
 	}
 	if obj != nil && prior.Transformer != nil && want.Transformer == nil {
 		if err := removeTransformer(ctx, c, obj); err != nil {
@@ -267,6 +254,22 @@ func (r *endpointResource) Update(ctx context.Context, req resource.UpdateReques
 		resp.Diagnostics.Append(resp.Private.SetKey(ctx, privateWaitUnconfirmed, nil)...)
 	}
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
+}
+
+// applyUpdate applies want and, when wait is set, waits for it to be ready.
+// It returns the object as last seen, or nil when the apply failed.
+func (r *endpointResource) applyUpdate(ctx context.Context, c *kube.Client, want endpointSpec, wait bool, d *diag.Diagnostics) *unstructured.Unstructured {
+	obj, err := c.Apply(ctx, InferenceServiceGVR, want.toObject())
+	if err != nil {
+		addKubeError(d, "updating", want.id(), err)
+		return nil
+	}
+	if wait {
+		if waited, _ := r.waitReady(ctx, c, want, diags.Update, d); waited != nil {
+			obj = waited
+		}
+	}
+	return obj
 }
 
 // privateWaitUnconfirmed marks, in the endpoint's private state, a create

@@ -6,13 +6,26 @@ import (
 	"time"
 
 	"github.com/hashicorp/terraform-plugin-framework/diag"
+	"github.com/hashicorp/terraform-plugin-framework/types"
 	"github.com/hashicorp/terraform-plugin-log/tflog"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/diags"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/retry"
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 )
+
+// rolloutSettings reads the rollout block: its traffic steps and the
+// bake interval between them (validated at plan).
+func rolloutSettings(ctx context.Context, rollout types.Object, d *diag.Diagnostics) ([]int64, time.Duration) {
+	var rm rolloutModel
+	d.Append(tfval.As(ctx, rollout, &rm)...)
+	var steps []int64
+	d.Append(rm.Steps.ElementsAs(ctx, &steps, false)...)
+	interval, _ := time.ParseDuration(rm.Interval.ValueString())
+	return steps, interval
+}
 
 // rollout moves traffic from prior's model to want's in steps: at each step
 // the new model serves as a canary with that share, must become ready, bakes
