@@ -89,10 +89,7 @@ func expand(ctx context.Context, m pipelineModel, d *diag.Diagnostics) pipelineS
 func (p pipelineSpec) id() kube.ID { return kube.ID{Namespace: p.Namespace, Name: p.Name} }
 
 func (p pipelineSpec) metadata() map[string]any {
-	annotations := map[string]any{}
-	for k, v := range p.Annotations {
-		annotations[k] = v
-	}
+	annotations := tfval.MapToAny(p.Annotations)
 	if p.Description != "" {
 		annotations[annotationDescription] = p.Description
 	}
@@ -101,11 +98,7 @@ func (p pipelineSpec) metadata() map[string]any {
 		md["annotations"] = annotations
 	}
 	if len(p.Labels) > 0 {
-		labels := map[string]any{}
-		for k, v := range p.Labels {
-			labels[k] = v
-		}
-		md["labels"] = labels
+		md["labels"] = tfval.MapToAny(p.Labels)
 	}
 	return md
 }

@@ -172,7 +172,7 @@ func stepTemplate(name string, s Step, repo *ArtifactRepository) map[string]any 
 		t["volumes"] = volumes(s.Volumes)
 	}
 	if len(s.NodeSelector) > 0 {
-		t["nodeSelector"] = stringMap(s.NodeSelector)
+		t["nodeSelector"] = tfval.MapToAny(s.NodeSelector)
 	}
 	if len(s.Tolerations) > 0 {
 		t["tolerations"] = workload.TolerationsList(s.Tolerations)
@@ -339,14 +339,6 @@ func Parameters(params map[string]string) []any {
 	out := make([]any, 0, len(params))
 	for _, k := range tfval.SortedKeys(params) {
 		out = append(out, map[string]any{"name": k, "value": params[k]})
-	}
-	return out
-}
-
-func stringMap(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
 	}
 	return out
 }

@@ -319,11 +319,7 @@ func (e endpointSpec) metadata(annotations map[string]any) map[string]any {
 		"annotations": annotations,
 	}
 	if len(e.Labels) > 0 {
-		labels := map[string]any{}
-		for k, v := range e.Labels {
-			labels[k] = v
-		}
-		metadata["labels"] = labels
+		metadata["labels"] = tfval.MapToAny(e.Labels)
 	}
 	return metadata
 }

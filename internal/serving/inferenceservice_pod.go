@@ -40,11 +40,7 @@ func (p *podSpec) renderInto(predictor map[string]any) {
 		predictor["serviceAccountName"] = p.ServiceAccount
 	}
 	if len(p.NodeSelector) > 0 {
-		sel := map[string]any{}
-		for k, v := range p.NodeSelector {
-			sel[k] = v
-		}
-		predictor["nodeSelector"] = sel
+		predictor["nodeSelector"] = tfval.MapToAny(p.NodeSelector)
 	}
 	if len(p.Tolerations) > 0 {
 		predictor["tolerations"] = workload.TolerationsList(p.Tolerations)

@@ -45,6 +45,15 @@ func ToAny(ss []string) []any {
 	return out
 }
 
+// MapToAny is m as the map[string]any of an unstructured Kubernetes object.
+func MapToAny(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 // MustJSON encodes v, which must be encodable (the provider's own types).
 func MustJSON(v any) string {
 	data, err := json.Marshal(v)
