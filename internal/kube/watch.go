@@ -158,7 +158,7 @@ func (f follower) send(u watchUpdate) bool {
 }
 
 // errRelist is a round that ended without a failure but wants a wait before
-// the next: the watch expired, or closed before any event (a proxy or
+// the next: the watch expired, or closed before any change (a proxy or
 // server that ends streams at once), where listing again at once would
 // LIST in a tight loop until the deadline.
 var errRelist = errors.New("the watch ended early; list again")
@@ -174,7 +174,7 @@ var followRetries = func() retrypkg.Policy { p := transientRetries; p.For = 0; r
 func (f follower) run() {
 	again := func(err error) bool { return errors.Is(err, errRelist) || Transient(err) }
 	for f.ctx.Err() == nil {
-		// A round whose watch brought events succeeds: the next failure
+		// A round whose watch brought changes succeeds: the next failure
 		// waits the shortest time again.
 		_, err := retrypkg.Do(f.ctx, followRetries, again, func() (struct{}, error) { return struct{}{}, f.round() })
 		switch {
@@ -190,7 +190,7 @@ func (f follower) run() {
 
 // round lists the query, sends the list, and forwards the watch from its
 // resource version until the watch closes. It returns nil when the watch
-// brought events, errRelist when it brought none or had expired, ctx's
+// brought changes, errRelist when it brought none or had expired, ctx's
 // error when ctx ended, or the request's error (see failed).
 func (f follower) round() error {
 	ri := f.c.resource(f.q.GVR, f.q.Namespace)
@@ -212,11 +212,11 @@ func (f follower) round() error {
 	case err != nil:
 		return f.failed(err)
 	}
-	events, ok := f.forward(w)
+	changes, ok := f.forward(w)
 	switch {
 	case !ok:
 		return f.ctx.Err()
-	case events == 0:
+	case changes == 0:
 		return errRelist
 	}
 	return nil
@@ -234,24 +234,24 @@ func (f follower) failed(err error) error {
 	return err
 }
 
-// forward sends a watch's events until it closes (true: list again) or ctx
-// ends (false), and counts what it received.
+// forward sends a watch's changes until it closes (true: list again) or ctx
+// ends (false), and counts the changes (an ERROR or a BOOKMARK is none).
 func (f follower) forward(w watch.Interface) (int, bool) {
 	defer w.Stop()
-	events := 0
+	changes := 0
 	for ev := range w.ResultChan() {
-		events++
-		if ev.Type == watch.Error {
-			return events, true // expired or failed: list again
-		}
-		if ev.Type == watch.Bookmark {
+		switch ev.Type {
+		case watch.Error:
+			return changes, true // expired or failed: list again
+		case watch.Bookmark:
 			continue
 		}
+		changes++
 		if !f.send(watchUpdate{i: f.i, ev: ev}) {
-			return events, false
+			return changes, false
 		}
 	}
-	return events, true
+	return changes, true
 }
 
 // Transient reports whether err is worth retrying: the API server could

@@ -148,26 +148,41 @@ func TestTransientIsNotTheDeadline(t *testing.T) {
 	}
 }
 
-// A watch stream that the server closes at once, with nothing in it, is
-// not a healthy watch: the follower waits before it lists again, with the
-// same backoff as after a failure, instead of listing in a tight loop.
+// A watch stream that the server closes at once, with no change in it (empty,
+// or only an ERROR or a BOOKMARK event), is not a healthy watch: the
+// follower waits before it lists again, with the same backoff as after a
+// failure, instead of listing in a tight loop. The client runs at the
+// provider's own request rate, so no rate limiter hides a tight loop.
 func TestWatchThatClosesAtOnceBacksOff(t *testing.T) {
-	var lists atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		if r.URL.Query().Get("watch") == "true" {
-			return // the stream ends at once, empty
-		}
-		lists.Add(1)
-		fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceServiceList","metadata":{"resourceVersion":"1"},"items":[]}`)
-	}))
-	defer srv.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	_ = clientFor(t, srv.URL).Watch(ctx, []Query{Named(testGVR, "ns", "e")}, func(Snapshot) (bool, error) { return false, nil })
-	// Waits of 100, 200, 400 ms (then 800) fit about 4 LISTs in a second;
-	// the tight loop made hundreds.
-	if n := lists.Load(); n > 8 {
-		t.Fatalf("%d LISTs in one second: the follower does not back off after empty watches", n)
+	for name, stream := range map[string]string{
+		"empty":    ``,
+		"error":    `{"type":"ERROR","object":{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"InternalError","code":500}}`,
+		"bookmark": `{"type":"BOOKMARK","object":{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"resourceVersion":"2"}}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var lists atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.URL.Query().Get("watch") == "true" {
+					fmt.Fprintln(w, stream) // then the stream ends
+					return
+				}
+				lists.Add(1)
+				fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceServiceList","metadata":{"resourceVersion":"1"},"items":[]}`)
+			}))
+			defer srv.Close()
+			dyn, err := dynamic.NewForConfig(&rest.Config{Host: srv.URL, QPS: ClientQPS, Burst: ClientBurst})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = NewFromDynamic(dyn).Watch(ctx, []Query{Named(testGVR, "ns", "e")}, func(Snapshot) (bool, error) { return false, nil })
+			// Waits of 100, 200, 400 ms (then 800) fit about 4 LISTs in a
+			// second; the tight loop made thousands.
+			if n := lists.Load(); n > 8 {
+				t.Fatalf("%d LISTs in one second: the follower does not back off after watches that bring no change", n)
+			}
+		})
 	}
 }
