@@ -107,8 +107,8 @@ func AddKubeError(d *diag.Diagnostics, action string, o KubeObject, id kube.ID, 
 		return
 	}
 	hint := ""
-	switch msg := err.Error(); {
-	case apierrors.IsNotFound(err) && strings.Contains(msg, "namespaces"):
+	switch {
+	case kube.IsNamespaceNotFound(err):
 		hint = "The namespace does not exist: create it first (for example with the kubernetes provider's kubernetes_namespace)."
 	case kube.IsObjectNotFound(err):
 		hint = fmt.Sprintf("The %s does not exist (deleted outside Terraform?).", o.APIKind)

@@ -40,6 +40,8 @@ func TestAddKubeErrorAdvice(t *testing.T) {
 		apierrors.NewNotFound(schema.GroupResource{Resource: "namespaces"}, "ml"): "The namespace does not exist",
 		// An object that is gone is not a missing CRD (issue 18: every 404 said "is KServe installed?").
 		apierrors.NewNotFound(gr, "churn"): "The InferenceService does not exist (deleted outside Terraform?)",
+		// Named like the namespaces' resource, it is still a missing object.
+		apierrors.NewNotFound(gr, "namespaces-demo"): "The InferenceService does not exist (deleted outside Terraform?)",
 		apierrors.NewGenericServerResponse(http.StatusNotFound, "get", gr, "", "the server could not find the requested resource", 0, false): "is KServe installed",
 		apierrors.NewForbidden(gr, "churn", fmt.Errorf("no")):                                                                                "grant it access to inferenceservices.serving.kserve.io",
 		apierrors.NewUnauthorized("who are you"):                                                                                             "KUBE_TOKEN",

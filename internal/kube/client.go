@@ -233,22 +233,24 @@ func (c *Client) Apply(ctx context.Context, gvr schema.GroupVersionResource, obj
 	})
 }
 
-// Delete deletes one object; "not found" is success.
+// Delete deletes one object; an object already gone is success, a type
+// the API server does not serve is an error (see IsObjectNotFound).
 func (c *Client) Delete(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) error {
 	policy := metav1.DeletePropagationBackground
 	_, err := retry(ctx, func() (struct{}, error) {
 		return struct{}{}, c.resource(gvr, namespace).Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &policy})
 	})
-	if apierrors.IsNotFound(err) {
+	if IsObjectNotFound(err) {
 		return nil
 	}
 	return err
 }
 
 // GetOptional reads one object; nil, without an error, when there is none.
+// A type the API server does not serve is an error, not an absence.
 func (c *Client) GetOptional(ctx context.Context, gvr schema.GroupVersionResource, namespace, name string) (*unstructured.Unstructured, error) {
 	obj, err := c.Get(ctx, gvr, namespace, name)
-	if apierrors.IsNotFound(err) {
+	if IsObjectNotFound(err) {
 		return nil, nil
 	}
 	return obj, err
@@ -341,5 +343,13 @@ func IsObjectNotFound(err error) bool {
 	return d != nil && d.Name != ""
 }
 
-// IsNotFound reports a 404 from the API server.
-func IsNotFound(err error) bool { return apierrors.IsNotFound(err) }
+// IsNamespaceNotFound reports a 404 for a missing namespace: what a write
+// into a namespace that does not exist answers.
+func IsNamespaceNotFound(err error) bool {
+	var se apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &se) {
+		return false
+	}
+	d := se.Status().Details
+	return d != nil && d.Kind == "namespaces" && d.Group == ""
+}

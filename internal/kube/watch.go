@@ -262,8 +262,11 @@ func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
+	// (Not IsUnexpectedServerError: it is any answer that is no Status, such
+	// as the plain-text 404 for a type the server does not serve; the 5xx
+	// among them are caught by their code below.)
 	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsTimeout(err) ||
-		apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err) || apierrors.IsUnexpectedServerError(err) {
+		apierrors.IsServiceUnavailable(err) || apierrors.IsInternalError(err) {
 		return true
 	}
 	var se apierrors.APIStatus

@@ -186,3 +186,30 @@ func TestWatchThatClosesAtOnceBacksOff(t *testing.T) {
 		})
 	}
 }
+
+// A type the API server does not serve (a CRD not installed) is answered
+// with a plain-text "404 page not found", as the local cluster's
+// kube-apiserver answers it. It is no transient failure and no absent
+// object: Get, GetOptional and Delete fail at once, with one request each,
+// so that the caller says the type is not installed.
+func TestTypeNotServedIsNoAbsence(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	c := clientFor(t, srv.URL)
+	ctx := context.Background()
+	_, getErr := c.Get(ctx, testGVR, "ns", "e")
+	obj, optErr := c.GetOptional(ctx, testGVR, "ns", "e")
+	delErr := c.Delete(ctx, testGVR, "ns", "e")
+	for name, err := range map[string]error{"Get": getErr, "GetOptional": optErr, "Delete": delErr} {
+		if err == nil || IsObjectNotFound(err) || Transient(err) {
+			t.Errorf("%s: %v (object not found %v, transient %v)", name, err, IsObjectNotFound(err), Transient(err))
+		}
+	}
+	if obj != nil || requests.Load() != 3 {
+		t.Errorf("got %v after %d requests, want nothing after 3", obj, requests.Load())
+	}
+}

@@ -192,7 +192,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
 	ns, name := id.Namespace, id.Name
 	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, ns, name)
-	if kube.IsNotFound(err) {
+	if kube.IsObjectNotFound(err) {
 		diags.AddNotFoundWarning(&resp.Diagnostics, pipelineKind, id.String())
 		resp.State.RemoveResource(ctx)
 		return

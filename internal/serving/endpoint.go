@@ -176,7 +176,7 @@ func (r *endpointResource) Read(ctx context.Context, req resource.ReadRequest, r
 	prior := state
 	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
 	obj, err := c.Get(ctx, InferenceServiceGVR, id.Namespace, id.Name)
-	if kube.IsNotFound(err) {
+	if kube.IsObjectNotFound(err) {
 		diags.AddNotFoundWarning(&resp.Diagnostics, endpointKind, id.String())
 		resp.State.RemoveResource(ctx)
 		return

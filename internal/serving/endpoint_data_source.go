@@ -93,7 +93,7 @@ func (d *endpointDataSource) Read(ctx context.Context, req datasource.ReadReques
 	}
 	obj, err := c.Get(ctx, InferenceServiceGVR, id.Namespace, id.Name)
 	if err != nil {
-		if kube.IsNotFound(err) {
+		if kube.IsObjectNotFound(err) {
 			resp.Diagnostics.AddError("Error reading endpoint", "The InferenceService "+id.String()+" does not exist.")
 			return
 		}

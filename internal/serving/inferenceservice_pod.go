@@ -237,7 +237,7 @@ func removeTransformer(ctx context.Context, c *kube.Client, isvc *unstructured.U
 	name := isvc.GetName() + "-transformer"
 	for _, gvr := range transformerObjects {
 		obj, err := c.Get(ctx, gvr, isvc.GetNamespace(), name)
-		if kube.IsNotFound(err) {
+		if kube.IsObjectNotFound(err) {
 			continue
 		}
 		if err != nil {

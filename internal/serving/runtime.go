@@ -137,7 +137,7 @@ func (r *runtimeResource) Read(ctx context.Context, req resource.ReadRequest, re
 		spec.Namespace = state.Namespace.ValueString()
 	}
 	obj, err := c.Get(ctx, spec.gvr(), spec.Namespace, spec.Name)
-	if kube.IsNotFound(err) {
+	if kube.IsObjectNotFound(err) {
 		diags.AddNotFoundWarning(&resp.Diagnostics, runtimeKind, spec.id().String())
 		resp.State.RemoveResource(ctx)
 		return
