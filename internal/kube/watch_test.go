@@ -164,7 +164,7 @@ func TestWatchThatClosesAtOnceBacksOff(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "application/json")
 				if r.URL.Query().Get("watch") == "true" {
-					fmt.Fprintln(w, stream) // then the stream ends
+					_, _ = fmt.Fprintln(w, stream) // then the stream ends
 					return
 				}
 				lists.Add(1)
