@@ -19,14 +19,28 @@ import (
 )
 
 // keepCanaries makes the API server refuse, in namespace ns, any update of
-// an InferenceService that removes its canary: a ValidatingAdmissionPolicy,
-// the API server's own CEL admission, stands for whatever may refuse a
-// rollback in a real cluster (a policy engine, a quota, an expired token).
-// It returns once the policy refuses a probe (a dry-run update of the
-// InferenceService probe): the API server loads policies asynchronously.
+// an InferenceService that removes its canary (so a rollback is refused).
 func keepCanaries(t *testing.T, ns, probe string) {
+	refuseUpdates(t, ns, probe, "keep-canary", "!has(oldObject.spec.canary) || has(object.spec.canary)", "the test policy keeps this endpoint's canary")
+}
+
+// refuseCanaries makes the API server refuse, in namespace ns, any update
+// of an InferenceService that gives it a canary (so a rollout step is
+// refused, and its rollback is not).
+func refuseCanaries(t *testing.T, ns, probe string) {
+	refuseUpdates(t, ns, probe, "no-canary", "!has(object.spec.canary)", "the test policy refuses canaries")
+}
+
+// refuseUpdates makes the API server refuse, in namespace ns, any update of
+// an InferenceService for which expression is false, with message: a
+// ValidatingAdmissionPolicy, the API server's own CEL admission, stands for
+// whatever may refuse an update in a real cluster (a policy engine, a
+// quota, an expired token). It returns once the policy refuses a probe (a
+// dry-run update of the InferenceService probe): the API server loads
+// policies asynchronously.
+func refuseUpdates(t *testing.T, ns, probe, kind, expression, message string) {
 	t.Helper()
-	name := "mlops-test-keep-canary-" + ns
+	name := "mlops-test-" + kind + "-" + ns
 	fail := admissionv1.Fail
 	policy := &admissionv1.ValidatingAdmissionPolicy{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
@@ -39,8 +53,8 @@ func keepCanaries(t *testing.T, ns, probe string) {
 				},
 			}}},
 			Validations: []admissionv1.Validation{{
-				Expression: "!has(oldObject.spec.canary) || has(object.spec.canary)",
-				Message:    "the test policy keeps this endpoint's canary",
+				Expression: expression,
+				Message:    message,
 			}, {
 				Expression: "!has(object.metadata.annotations) || !('" + probeAnnotation + "' in object.metadata.annotations)",
 				Message:    "the test policy is loaded",
@@ -86,6 +100,28 @@ func keepCanaries(t *testing.T, ns, probe string) {
 }
 
 const probeAnnotation = "test.mlops.dev/policy-probe"
+
+// A rollout step that the cluster refuses is rolled back as a step that
+// fails is, and the error says where traffic is now, not only why the step
+// was refused.
+func TestAccEndpoint_rolloutStepRefused(t *testing.T) {
+	ns := acctest.Namespace(t)
+	resource.ParallelTest(t, resource.TestCase{
+		PreCheck:                 func() { preCheck(t) },
+		ProtoV6ProviderFactories: acctest.ProtoV6ProviderFactories,
+		CheckDestroy:             checkEndpointDestroy(t),
+		Steps: []resource.TestStep{
+			{Config: rolloutEndpoint(ns, "s3://models/roll/1")},
+			{
+				PreConfig: func() { refuseCanaries(t, ns, "roll") },
+				Config:    rolloutEndpoint(ns, "s3://models/roll/2"),
+				ExpectError: wrapped("the test policy refuses canaries",
+					"failed at step 1 of 2 (10% of traffic to the new model s3://models/roll/2): the cluster refused the step",
+					"All traffic has been returned to the previous model (s3://models/roll/1)."),
+			},
+		},
+	})
+}
 
 // A rollback that the cluster refuses is not reported as done: the error
 // says that traffic could not be returned, why, and how much may still go

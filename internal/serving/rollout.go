@@ -45,29 +45,30 @@ func (r *endpointResource) rollout(ctx context.Context, c *kube.Client, prior, w
 		step := withCanary(prior, want, percent)
 		tflog.Info(ctx, "rollout step", map[string]any{"endpoint": id.String(), "step": i + 1, "percent": percent})
 
+		var obj *unstructured.Unstructured
+		var gone bool
+		reason, shifted := "", percent // why the step failed, and the traffic it may have moved
 		if _, err := c.Apply(ctx, InferenceServiceGVR, step.toObject()); err != nil {
-			addKubeError(d, "updating", id, err)
-			restored, outcome := r.rollBack(ctx, c, stable, previousPercent(steps, i))
-			if restored == nil {
-				d.AddError("Error rolling back endpoint", outcome)
-			}
-			return restored, true
+			addKubeError(d, "updating", id, err) // the refusal, with its advice
+			reason, shifted = "the cluster refused the step (see the error above)", previousPercent(steps, i)
+		} else {
+			obj, gone, reason = bakeStep(ctx, c, step, interval)
 		}
-		obj, gone, reason := bakeStep(ctx, c, step, interval)
 		if gone {
 			d.AddError("Error updating endpoint", fmt.Sprintf("The InferenceService %s was deleted during the rollout.", id))
 			return nil, true
 		}
 		if reason != "" {
-			restored, outcome := r.rollBack(ctx, c, stable, percent)
-			d.AddError("Error updating endpoint",
+			now, back, outcome := r.rollBack(ctx, c, stable, shifted, obj)
+			summary := "Error updating endpoint"
+			if !back {
+				summary = "Error rolling back endpoint"
+			}
+			d.AddError(summary,
 				fmt.Sprintf("The rollout of the endpoint %s failed at step %d of %d (%d%% of traffic to the new model %s): %s.\n\n"+
 					"%s The state still records the previous model, so the next plan proposes the rollout again.",
 					id, i+1, len(steps), percent, want.Model.StorageURI, reason, outcome))
-			if restored == nil {
-				restored = obj
-			}
-			return restored, true
+			return now, true
 		}
 	}
 	return r.promote(ctx, c, prior, want, d)
@@ -145,18 +146,21 @@ func previousPercent(steps []int64, i int) int64 {
 }
 
 // rollBack serves the previous model alone again, and says what the
-// endpoint serves now. When the cluster refuses, the object is nil and the
-// endpoint is as the rollout left it: up to percent% of its traffic may
-// still go to the new model. It uses a fresh context: the update's may have
-// run out, and traffic must go back regardless.
-func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable endpointSpec, percent int64) (*unstructured.Unstructured, string) {
+// endpoint serves now: the object as it is (left, as the failed step left
+// it, when the cluster refused; nil when the InferenceService is gone),
+// whether traffic is back on the previous model, and what to tell the user.
+// When the cluster refuses, up to percent% of the traffic may still go to
+// the new model. It uses a fresh context: the update's may have run out,
+// and traffic must go back regardless.
+func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable endpointSpec, percent int64,
+	left *unstructured.Unstructured) (now *unstructured.Unstructured, back bool, outcome string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	uri := stable.Model.StorageURI
 	obj, err := c.Apply(ctx, InferenceServiceGVR, stable.toObject())
 	if err != nil {
 		tflog.Error(ctx, "rolling back the endpoint failed", map[string]any{"error": err.Error()})
-		return nil, fmt.Sprintf("Returning all traffic to the previous model (%s) failed too: %v. The endpoint is as the rollout left it: "+
+		return left, false, fmt.Sprintf("Returning all traffic to the previous model (%s) failed too: %v. The endpoint is as the rollout left it: "+
 			"up to %d%% of its traffic may still go to the new model. Look at it (`kubectl get inferenceservice -n %s %s -o yaml`), "+
 			"fix what refused the change, and apply again.", uri, err, percent, stable.Namespace, stable.Name)
 	}
@@ -166,11 +170,11 @@ func (r *endpointResource) rollBack(ctx context.Context, c *kube.Client, stable 
 	}
 	switch {
 	case gone:
-		return nil, "The InferenceService was deleted while traffic was returned to the previous model."
+		return nil, true, "The InferenceService was deleted while traffic was returned to the previous model."
 	case err != nil:
-		return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it is not ready again (%v); last condition: %s: %s.", uri, err, rd.Reason, rd.Message)
+		return obj, true, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it is not ready again (%v); last condition: %s: %s.", uri, err, rd.Reason, rd.Message)
 	case rd.Failed:
-		return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it cannot become ready again: %s: %s.", uri, rd.Reason, rd.Message)
+		return obj, true, fmt.Sprintf("All traffic has been returned to the previous model (%s), but it cannot become ready again: %s: %s.", uri, rd.Reason, rd.Message)
 	}
-	return obj, fmt.Sprintf("All traffic has been returned to the previous model (%s).", uri)
+	return obj, true, fmt.Sprintf("All traffic has been returned to the previous model (%s).", uri)
 }
