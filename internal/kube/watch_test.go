@@ -7,11 +7,13 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	k8stypes "k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/rest"
 )
@@ -118,6 +120,47 @@ func TestRequestsRetryTransientFailures(t *testing.T) {
 	calls.Store(10)
 	if _, err := c.Get(context.Background(), testGVR, "ns", "forbidden"); err == nil || calls.Load() != 11 {
 		t.Fatalf("a 403 is final: %v after %d calls, want an error after 1", err, calls.Load()-10)
+	}
+}
+
+// Read (one LIST per query) and Patch retry a transient failure as Get
+// does: a rollout step's check reads with Read, and a dropped connection
+// there must not roll a healthy rollout back (issue 18); the pipeline's
+// CronWorkflow is patched with Patch.
+func TestReadAndPatchRetryTransientFailures(t *testing.T) {
+	for name, call := range map[string]func(*Client) error{
+		"Read": func(c *Client) error {
+			s, err := c.Read(context.Background(), []Query{Named(testGVR, "ns", "e")})
+			if err == nil && s.One(0, "e") == nil {
+				err = errors.New("the list lacks the object")
+			}
+			return err
+		},
+		"Patch": func(c *Client) error {
+			_, err := c.Patch(context.Background(), testGVR, "ns", "e", k8stypes.MergePatchType, []byte(`{"spec":{}}`))
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			var calls atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				switch {
+				case calls.Add(1) <= 2:
+					w.WriteHeader(http.StatusServiceUnavailable)
+					fmt.Fprint(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"ServiceUnavailable","code":503}`)
+				case strings.HasSuffix(r.URL.Path, "/inferenceservices"):
+					fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceServiceList","metadata":{"resourceVersion":"1"},`+
+						`"items":[{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"name":"e","namespace":"ns"}}]}`)
+				default:
+					fmt.Fprint(w, `{"apiVersion":"serving.kserve.io/v1beta1","kind":"InferenceService","metadata":{"name":"e","namespace":"ns"}}`)
+				}
+			}))
+			defer srv.Close()
+			if err := call(clientFor(t, srv.URL)); err != nil || calls.Load() != 3 {
+				t.Fatalf("%v after %d calls, want success after 3", err, calls.Load())
+			}
+		})
 	}
 }
 

@@ -173,7 +173,7 @@ func (r *registryWebhookResource) Create(ctx context.Context, req resource.Creat
 	if !diags.AddCreateOutcome(&resp.Diagnostics, registryWebhookKind, plan.Name.ValueString(), recovered, err, func(id string) string { return id }) {
 		return
 	}
-	flattenWebhook(w, &plan)
+	flattenWebhook(ctx, w, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -196,7 +196,7 @@ func (r *registryWebhookResource) Read(ctx context.Context, req resource.ReadReq
 		diags.AddAPIError(&resp.Diagnostics, "reading", registryWebhookKind, state.ID.ValueString(), err)
 		return
 	}
-	flattenWebhook(w, &state)
+	flattenWebhook(ctx, w, &state)
 	// resp.State holds the prior state: written only when the read changed it.
 	resp.Diagnostics.Append(registryWebhookCodec().Update(ctx, &prior, &state, &resp.State.Raw)...)
 }
@@ -224,7 +224,7 @@ func (r *registryWebhookResource) Update(ctx context.Context, req resource.Updat
 		diags.AddAPIError(&resp.Diagnostics, "updating", registryWebhookKind, plan.ID.ValueString(), err)
 		return
 	}
-	flattenWebhook(w, &plan)
+	flattenWebhook(ctx, w, &plan)
 	resp.Diagnostics.Append(resp.State.Set(ctx, &plan)...)
 }
 
@@ -273,7 +273,7 @@ func secretOf(plan, config registryWebhookModel) *string {
 
 // flattenWebhook copies what MLflow returns into m (the secrets stay as
 // they are: MLflow never returns them).
-func flattenWebhook(w *mlflow.Webhook, m *registryWebhookModel) {
+func flattenWebhook(ctx context.Context, w *mlflow.Webhook, m *registryWebhookModel) {
 	m.ID = types.StringValue(w.ID)
 	m.Name = types.StringValue(w.Name)
 	m.Description = optionalString(w.Description, m.Description)
@@ -284,6 +284,6 @@ func flattenWebhook(w *mlflow.Webhook, m *registryWebhookModel) {
 	m.LastUpdatedTimestamp = types.Int64Value(w.LastUpdatedTimestamp)
 	m.SecretWO = types.StringNull()
 	if m.Timeouts.IsNull() || m.Timeouts.IsUnknown() {
-		m.Timeouts = timeouts.Value{Object: types.ObjectNull(m.Timeouts.AttributeTypes(context.Background()))}
+		m.Timeouts = timeouts.Value{Object: types.ObjectNull(m.Timeouts.AttributeTypes(ctx))}
 	}
 }

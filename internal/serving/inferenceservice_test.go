@@ -5,8 +5,10 @@ import (
 	"reflect"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/mlopsprovider/terraform-provider-mlops/internal/kube"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/tfval"
 	"github.com/mlopsprovider/terraform-provider-mlops/internal/workload"
 )
@@ -219,5 +221,35 @@ func TestModelChanged(t *testing.T) {
 	b.StorageURI = "s3://m/2"
 	if !modelChanged(a, b) {
 		t.Fatal("a new storage URI is a model change")
+	}
+}
+
+// Which fields the provider owns is read from its parsed managedFields
+// entry, never from a match on their text: the same field name under
+// another path (the transformer's minReplicas), a longer name that holds a
+// shorter one (envFrom, team-x), and another manager's fields are not the
+// provider's.
+func TestOwnedFieldsAreParsed(t *testing.T) {
+	obj := &unstructured.Unstructured{Object: map[string]any{}}
+	entry := func(manager, fields string) metav1.ManagedFieldsEntry {
+		return metav1.ManagedFieldsEntry{Manager: manager, Operation: metav1.ManagedFieldsOperationApply,
+			FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(fields)}}
+	}
+	obj.SetManagedFields([]metav1.ManagedFieldsEntry{
+		entry(kube.FieldManager, `{"f:metadata":{"f:labels":{"f:team":{}}},"f:spec":{`+
+			`"f:transformer":{"f:containers":{},"f:minReplicas":{}},`+
+			`"f:predictor":{"f:model":{"f:storageUri":{},"f:envFrom":{}}}}}`),
+		entry("kserve-webhook", `{"f:metadata":{"f:labels":{"f:team-x":{}}},"f:spec":{`+
+			`"f:predictor":{"f:maxReplicas":{},"f:model":{"f:env":{},"f:resources":{}}}}}`),
+	})
+	owned := managedBy(obj, kube.FieldManager)
+	if got, want := ownedFields(owned), map[string]bool{"env": false, "resources": false, "scaling": false}; !reflect.DeepEqual(got, want) {
+		t.Errorf("owned spec fields: got %v, want %v", got, want)
+	}
+	if got, want := owned.keys("f:metadata", "f:labels"), map[string]bool{"team": true}; !reflect.DeepEqual(got, want) {
+		t.Errorf("owned labels: got %v, want %v", got, want)
+	}
+	if !owned.has("f:spec", "f:predictor", "f:model", "f:storageUri") || owned.has("f:spec", "f:predictor", "f:maxReplicas") {
+		t.Error("has does not follow the path of the provider's own entry")
 	}
 }
