@@ -190,8 +190,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	}
 
 	id := kube.ID{Namespace: state.Namespace.ValueString(), Name: state.Name.ValueString()}
-	ns, name := id.Namespace, id.Name
-	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, ns, name)
+	tmpl, err := c.Get(ctx, WorkflowTemplateGVR, id.Namespace, id.Name)
 	if kube.IsObjectNotFound(err) {
 		diags.AddNotFoundWarning(&resp.Diagnostics, pipelineKind, id.String())
 		resp.State.RemoveResource(ctx)
@@ -204,7 +203,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	// The CronWorkflow is read when the state has a schedule, and on import.
 	var cron *unstructured.Unstructured
 	if !state.Schedule.IsNull() || state.WorkflowTemplate.IsNull() {
-		if cron, err = c.GetOptional(ctx, CronWorkflowGVR, ns, name); err != nil {
+		if cron, err = c.GetOptional(ctx, CronWorkflowGVR, id.Namespace, id.Name); err != nil {
 			addKubeError(&resp.Diagnostics, "reading the schedule of", id, err)
 			return
 		}
@@ -212,7 +211,7 @@ func (r *pipelineResource) Read(ctx context.Context, req resource.ReadRequest, r
 	// Likewise the WorkflowEventBinding.
 	var binding *unstructured.Unstructured
 	if !state.Trigger.IsNull() || state.WorkflowTemplate.IsNull() {
-		if binding, err = c.GetOptional(ctx, EventBindingGVR, ns, name); err != nil {
+		if binding, err = c.GetOptional(ctx, EventBindingGVR, id.Namespace, id.Name); err != nil {
 			addKubeError(&resp.Diagnostics, "reading the trigger of", id, err)
 			return
 		}
